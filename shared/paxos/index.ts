@@ -1,0 +1,8 @@
+export * from './types.ts';
+export * from './events.ts';
+export { acceptorGrants, acceptorReason } from './acceptor.ts';
+export { hasPromiseQuorum, promiserAccMax, valueToCarry, isStale } from './proposer.ts';
+export { checkInvariants, chosenValue } from './observer.ts';
+export { evolve, foldPaxos, initialPaxosState } from './evolve.ts';
+export { decide, MAX_PROPOSE_ATTEMPTS, SEED_LINES } from './decide.ts';
+export { py, renderEvent, renderTranscript, replyLines } from './transcript.ts';

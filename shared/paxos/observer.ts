@@ -1,0 +1,138 @@
+import type { Chosen, Finding, PaxosState, Request, Tally } from './types.ts';
+
+/*
+ * The observer's truth, separate from what any node knows. Lamport's
+ * Voting.tla: a value is chosen at proposal id b when a quorum of acceptors
+ * voted (accepted) (b, value). Acceptors only remember their latest vote, so
+ * the observer keeps the tallies itself.
+ */
+
+type Observed = Pick<PaxosState, 'tallies' | 'chosen' | 'findings'>;
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** An acceptor granted accept request (proposalId, value). */
+export function observeVote(
+  state: PaxosState,
+  acceptor: string,
+  proposalId: number,
+  value: string,
+): Observed {
+  const { quorum } = state.config;
+  let { chosen, findings } = state;
+  const existing = state.tallies.find((t) => t.proposalId === proposalId && t.value === value);
+  const before = existing?.voters ?? [];
+  const voters = before.includes(acceptor) ? before : [...before, acceptor];
+  const tally: Tally = { proposalId, value, voters };
+  const tallies = existing
+    ? state.tallies.map((t) => (t === existing ? tally : t))
+    : [...state.tallies, tally];
+
+  const rival = state.tallies.find((t) => t.proposalId === proposalId && t.value !== value);
+  const alreadyFound = findings.some(
+    (f) => f.kind === 'two_values_one_proposal' && f.proposalIds[0] === proposalId,
+  );
+  if (rival && !alreadyFound) {
+    findings = [
+      ...findings,
+      {
+        kind: 'two_values_one_proposal',
+        explanation:
+          `Proposal ${proposalId} carried two values: ${list(rival.voters)} accepted ${rival.value}, ` +
+          `${acceptor} accepted ${value}. A proposer must send one value per proposal id; ` +
+          `this one changed its value after a promise reported a higher accepted proposal ` +
+          `(the notebook recomputes the value at every accept request).`,
+        proposalIds: [proposalId],
+        values: [rival.value, value],
+        nodes: [...rival.voters, acceptor],
+      },
+    ];
+  }
+
+  const reached = voters.length >= quorum && before.length < quorum;
+  if (reached && !chosen.some((c) => c.proposalId === proposalId && c.value === value)) {
+    const record: Chosen = { proposalId, value, acceptors: voters };
+    const other = chosen.find((c) => c.value !== value);
+    chosen = [...chosen, record];
+    if (other && !findings.some((f) => f.kind === 'two_values_chosen')) {
+      findings = [...findings, twoValuesChosen(state, other, record)];
+    }
+  }
+  return { tallies, chosen, findings };
+}
+
+function twoValuesChosen(state: PaxosState, first: Chosen, second: Chosen): Finding {
+  const { quorum, nodes } = state.config;
+  const overlap = first.acceptors.filter((n) => second.acceptors.includes(n));
+  const majority = Math.floor(nodes.length / 2) + 1;
+  const why =
+    quorum < majority
+      ? `The quorum is ${quorum} of ${nodes.length} nodes, less than a majority (${majority}), ` +
+        `so two quorums need not share a node: ${list(first.acceptors)} and ${list(second.acceptors)} ` +
+        (overlap.length ? `share only ${list(overlap)}.` : `share no node at all.`)
+      : overlap.length
+        ? `The two quorums share ${list(overlap)}, so a promise to proposal ${second.proposalId} ` +
+          `should have reported ${first.value}; a proposer carried another value or an acceptor broke its promise.`
+        : `The two quorums share no node.`;
+  return {
+    kind: 'two_values_chosen',
+    explanation:
+      `Two different movies were chosen: ${first.value} (proposal ${first.proposalId}, accepted by ` +
+      `${list(first.acceptors)}) and ${second.value} (proposal ${second.proposalId}, accepted by ` +
+      `${list(second.acceptors)}). Paxos allows at most one. ${why}`,
+    proposalIds: [first.proposalId, second.proposalId],
+    values: [first.value, second.value],
+    nodes: [...new Set([...first.acceptors, ...second.acceptors])],
+  };
+}
+
+/** An acceptor granted a request below its promise (only a human answer can do that). */
+export function observeGrantBelowPromise(
+  findings: Finding[],
+  request: Request,
+  promisedId: number,
+): Finding[] {
+  const what = request.kind === 'promiseRequest' ? 'promise' : 'accept';
+  return [
+    ...findings,
+    {
+      kind: 'grant_below_promise',
+      explanation:
+        `${request.to} had promised ${promisedId} but granted ${request.from}'s ${what} request ` +
+        `with id ${request.proposalId}. An acceptor must reject anything below its promise, or an ` +
+        `older proposal can overwrite a newer one.`,
+      proposalIds: [request.proposalId, promisedId],
+      values: request.kind === 'acceptRequest' ? [request.value] : [],
+      nodes: [request.to],
+    },
+  ];
+}
+
+/**
+ * Tallies of proposal ids that can get no more votes are dropped, so the
+ * state stays as small as the room: a proposal id can still collect votes
+ * while it is some proposer's current proposal or an accept request for it is
+ * in flight. Chosen values and findings are kept for ever.
+ */
+export function liveTallies(state: PaxosState): Tally[] {
+  if (state.tallies.length === 0) return state.tallies;
+  const live = state.tallies.filter(
+    (t) =>
+      Object.values(state.proposers).some((p) => p.proposalId === t.proposalId) ||
+      state.inFlight.some((m) => m.kind === 'acceptRequest' && m.proposalId === t.proposalId),
+  );
+  return live.length === state.tallies.length ? state.tallies : live;
+}
+
+/** The invariant checks: every broken safety property, explained. Empty means safe. */
+export function checkInvariants(state: PaxosState): Finding[] {
+  return state.findings;
+}
+
+/** The chosen value, if exactly one is chosen (the normal, safe outcome). */
+export function chosenValue(state: PaxosState): Chosen | null {
+  return state.chosen[0] ?? null;
+}

@@ -1,0 +1,184 @@
+/**
+ * Plain-data types of one single-decree Paxos instance: the seed notebook's
+ * `PaxosNode`s, the network between them, and the observer who sees everything.
+ *
+ * Everything here is JSON-serialisable so that a state can be snapshotted,
+ * sent to a browser and folded again from the event log.
+ */
+
+/** An (id, value) pair an acceptor has accepted. The seed's `Accept` model. */
+export interface Accepted {
+  proposalId: number;
+  value: string;
+}
+
+/** The acceptor half of a node (the seed's `_promise` / `_accept`). */
+export interface AcceptorState {
+  /**
+   * Highest proposal id this node has promised (or accepted). The seed calls it
+   * `last_proposal_id_accepted` and prints it as `acc_p`.
+   */
+  promisedId: number | null;
+  /** The seed's `last_accepted_p_id` / `last_accepted_value`. */
+  accepted: Accepted | null;
+}
+
+/** An acceptor that granted this proposer's current accept request. */
+export interface AcceptorVote {
+  node: string;
+  accepted: Accepted;
+}
+
+/**
+ * The proposer's `propose(value, *nodes)` loop, kept as data so that it also
+ * runs when messages are held in flight: each phase waits until every request
+ * it sent has been answered or lost, exactly as the seed's loop looks at the
+ * counts only after its `for` loop.
+ */
+export interface ProposeLoop {
+  value: string;
+  targets: string[];
+  phase: 'promise' | 'accept';
+  attempts: number;
+  /** Ids of this phase's requests (or their replies) still in flight. */
+  awaiting: number[];
+}
+
+/** The proposer half of a node (the seed's `init_new_proposal` and friends). */
+export interface ProposerState {
+  proposalId: number | null;
+  /** The node's own wish, the seed's `_value_to_propose`. */
+  value: string | null;
+  /** Names of the nodes that granted a promise, in Python dict order. */
+  promisers: string[];
+  /** Highest accepted (id, value) reported by a promiser: `promiser_acc_max`. */
+  highestAccepted: Accepted | null;
+  /** Acceptors that granted an accept request, in Python dict order. */
+  acceptors: AcceptorVote[];
+  /** The value this proposer believes chosen (acceptors >= quorum), else null. */
+  choice: string | null;
+  /** Value of the first accept request of this proposal (used by the 'lamport' value rule). */
+  frozenValue: string | null;
+  propose: ProposeLoop | null;
+}
+
+/**
+ * How messages travel. `instant` is the seed's behaviour: a request is
+ * delivered at once and its reply comes back at once. `manual` holds every
+ * message in flight until someone delivers, drops or duplicates it.
+ */
+export const DELIVERY = ['instant', 'manual'] as const;
+export type Delivery = (typeof DELIVERY)[number];
+
+/**
+ * Which value an accept request carries.
+ * - `seed`: recomputed at every accept request from the promisers heard so
+ *   far, as the notebook does. A promise that arrives after the first accept
+ *   request can change the value inside one proposal id; the observer reports it.
+ * - `lamport`: fixed by the first accept request of the proposal, as in
+ *   Lamport's "Paxos Made Simple". Safe under any delivery order.
+ */
+export const VALUE_RULES = ['seed', 'lamport'] as const;
+export type ValueRule = (typeof VALUE_RULES)[number];
+
+export interface PaxosConfig {
+  nodes: string[];
+  quorum: number;
+  delivery: Delivery;
+  valueRule: ValueRule;
+}
+
+export interface PromiseRequest {
+  kind: 'promiseRequest';
+  id: number;
+  from: string;
+  to: string;
+  proposalId: number;
+}
+
+export interface AcceptRequest {
+  kind: 'acceptRequest';
+  id: number;
+  from: string;
+  to: string;
+  proposalId: number;
+  value: string;
+  /** What the seed prints on the request line: the sender's own wish and `promiser_acc_max`. */
+  ownValue: string;
+  promiserAccMax: string | null;
+}
+
+export type Request = PromiseRequest | AcceptRequest;
+
+interface ReplyBase {
+  id: number;
+  from: string;
+  to: string;
+  /** The request this answers (a copy, so the reply can be rendered on its own). */
+  request: Request;
+  granted: boolean;
+  /** The acceptor's promised id before it handled the request: the seed's `acc_p`. */
+  promisedBefore: number | null;
+}
+
+export interface PromiseReply extends ReplyBase {
+  kind: 'promiseReply';
+  request: PromiseRequest;
+  /** The acceptor's promised id after the request (on rejection, the higher one it holds). */
+  promisedId: number | null;
+  /** The acceptor's last accepted (id, value), if any. */
+  accepted: Accepted | null;
+}
+
+export interface AcceptReply extends ReplyBase {
+  kind: 'acceptReply';
+  request: AcceptRequest;
+  /** The acceptor's accepted (id, value) after the request; on rejection the old ones. */
+  accepted: Accepted | null;
+}
+
+export type Reply = PromiseReply | AcceptReply;
+export type Message = Request | Reply;
+
+/** A value the observer saw chosen: a quorum accepted (proposalId, value). */
+export interface Chosen {
+  proposalId: number;
+  value: string;
+  acceptors: string[];
+}
+
+/** Votes of one (proposal id, value), kept while more votes can still arrive. */
+export interface Tally {
+  proposalId: number;
+  value: string;
+  voters: string[];
+}
+
+export const FINDING_KINDS = [
+  'two_values_chosen',
+  'two_values_one_proposal',
+  'grant_below_promise',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** A broken safety invariant, with a plain-English explanation. */
+export interface Finding {
+  kind: FindingKind;
+  explanation: string;
+  proposalIds: number[];
+  values: string[];
+  nodes: string[];
+}
+
+export interface PaxosState {
+  config: PaxosConfig;
+  /** Last proposal id handed out; the seed's class-wide `proposal_id_counter`. */
+  proposalCounter: number;
+  nextMessageId: number;
+  acceptors: Record<string, AcceptorState>;
+  proposers: Record<string, ProposerState>;
+  inFlight: Message[];
+  tallies: Tally[];
+  chosen: Chosen[];
+  findings: Finding[];
+}

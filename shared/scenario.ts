@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import type { PaxosCommand, PaxosState } from './paxos/index.ts';
+import { DELIVERY, VALUE_RULES, decide, evolve, initialPaxosState, renderEvent } from './paxos/index.ts';
+import { NODE_NAME_MAX, RESERVED_NAMES } from './names.ts';
+
+/*
+ * Scenario files: the public JSON format instructors write (docs/SCENARIOS.md).
+ * A scenario is a list of steps, each a seed notebook call or a `print`.
+ */
+
+const name = z
+  .string()
+  .min(1)
+  .max(NODE_NAME_MAX)
+  .refine((n) => !RESERVED_NAMES.has(n), 'is a reserved word');
+const value = z.string().min(1);
+const messageId = z.number().int().positive();
+
+const STEP_SCHEMAS = {
+  newProposal: z.strictObject({ node: name, do: z.literal('newProposal'), value }),
+  promiseRequest: z.strictObject({ node: name, do: z.literal('promiseRequest'), to: name }),
+  acceptRequest: z.strictObject({ node: name, do: z.literal('acceptRequest'), to: name }),
+  propose: z.strictObject({
+    node: name,
+    do: z.literal('propose'),
+    value,
+    to: z.array(name).min(1),
+  }),
+  deliver: z.strictObject({
+    do: z.literal('deliver'),
+    message: messageId,
+    answer: z.enum(['grant', 'reject']).optional(),
+  }),
+  drop: z.strictObject({ do: z.literal('drop'), message: messageId }),
+  duplicate: z.strictObject({ do: z.literal('duplicate'), message: messageId }),
+} as const;
+
+const sayStep = z.strictObject({ say: z.string() });
+
+export type ScenarioStep =
+  | z.infer<(typeof STEP_SCHEMAS)[keyof typeof STEP_SCHEMAS]>
+  | z.infer<typeof sayStep>;
+
+const header = z.strictObject({
+  title: z.string().max(200).optional(),
+  description: z.string().max(2000).optional(),
+  quorum: z.number().int().positive(),
+  nodes: z.array(name).min(1).max(26),
+  delivery: z.enum(DELIVERY).default('instant'),
+  valueRule: z.enum(VALUE_RULES).default('seed'),
+  steps: z.array(z.unknown()),
+});
+
+export interface Scenario extends Omit<z.infer<typeof header>, 'steps'> {
+  steps: ScenarioStep[];
+}
+
+export class ScenarioError extends Error {
+  /** `step` is 1-based; absent when the problem is in the file's header. */
+  constructor(
+    message: string,
+    readonly step?: number,
+  ) {
+    super(step === undefined ? message : `step ${step}: ${message}`);
+  }
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const where = issue.path.length ? `"${issue.path.join('.')}" ` : '';
+  return `${where}${issue.message}`.replace(/^"(\w+)" Unrecognized key/, 'unrecognized key');
+}
+
+/** Parses an already-JSON-decoded scenario, or throws a ScenarioError naming the step. */
+export function parseScenario(input: unknown): Scenario {
+  const head = header.safeParse(input);
+  if (!head.success) throw new ScenarioError(firstIssue(head.error));
+  const { nodes, quorum } = head.data;
+  const dup = nodes.find((n, i) => nodes.indexOf(n) !== i);
+  if (dup) throw new ScenarioError(`node "${dup}" is listed twice`);
+  if (quorum > nodes.length) {
+    throw new ScenarioError(`quorum ${quorum} is more than the ${nodes.length} nodes`);
+  }
+  const steps = head.data.steps.map((raw, i): ScenarioStep => {
+    const n = i + 1;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new ScenarioError('a step must be an object', n);
+    }
+    if ('say' in raw) {
+      const say = sayStep.safeParse(raw);
+      if (!say.success) throw new ScenarioError(firstIssue(say.error), n);
+      return say.data;
+    }
+    const kind = (raw as { do?: unknown }).do;
+    if (typeof kind !== 'string' || !Object.hasOwn(STEP_SCHEMAS, kind)) {
+      throw new ScenarioError(
+        `unknown step ${JSON.stringify(kind ?? null)} (expected "say" or "do": ${Object.keys(STEP_SCHEMAS).join(', ')})`,
+        n,
+      );
+    }
+    const parsed = STEP_SCHEMAS[kind as keyof typeof STEP_SCHEMAS].safeParse(raw);
+    if (!parsed.success) throw new ScenarioError(firstIssue(parsed.error), n);
+    const step = parsed.data;
+    const named = [
+      'node' in step ? step.node : undefined,
+      ...('to' in step ? [step.to].flat() : []),
+    ];
+    const unknown = named.find((x) => x !== undefined && !nodes.includes(x));
+    if (unknown !== undefined) {
+      throw new ScenarioError(`unknown node "${unknown}" (nodes: ${nodes.join(', ')})`, n);
+    }
+    return step;
+  });
+  return { ...head.data, steps };
+}
+
+function toCommand(step: Exclude<ScenarioStep, { say: string }>): PaxosCommand {
+  switch (step.do) {
+    case 'newProposal':
+      return { type: step.do, node: step.node, value: step.value };
+    case 'promiseRequest':
+    case 'acceptRequest':
+      return { type: step.do, node: step.node, to: step.to };
+    case 'propose':
+      return { type: step.do, node: step.node, value: step.value, to: step.to };
+    case 'deliver':
+      return { type: 'deliver', messageId: step.message, answer: step.answer };
+    case 'drop':
+    case 'duplicate':
+      return { type: step.do, messageId: step.message };
+  }
+}
+
+export interface ScenarioRun {
+  /** Everything the seed notebook would print, `print` by `print`. */
+  transcript: string;
+  state: PaxosState;
+}
+
+/**
+ * Plays a scenario from a fresh proposal counter. A refusal the seed answers
+ * with a printed line prints that line; one it answers with silence (propose
+ * to fewer nodes than the quorum) prints nothing; any other refusal is an
+ * error in the scenario.
+ */
+export function runScenario(scenario: Scenario): ScenarioRun {
+  let state = initialPaxosState({
+    nodes: scenario.nodes,
+    quorum: scenario.quorum,
+    delivery: scenario.delivery,
+    valueRule: scenario.valueRule,
+  });
+  let transcript = '';
+  scenario.steps.forEach((step, i) => {
+    if ('say' in step) {
+      transcript += `${step.say}\n`;
+      return;
+    }
+    const decision = decide(state, toCommand(step));
+    if (!decision.ok) {
+      const { error } = decision;
+      if (error.seedLine !== undefined) transcript += `${error.seedLine}\n`;
+      else if (error.reason !== 'too_few_nodes') throw new ScenarioError(error.message, i + 1);
+      return;
+    }
+    for (const event of decision.events) {
+      const next = evolve(state, event);
+      for (const line of renderEvent(state, event, next)) transcript += `${line}\n`;
+      state = next;
+    }
+  });
+  return { transcript, state };
+}
