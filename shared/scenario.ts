@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { PaxosCommand, PaxosState } from './paxos/index.ts';
-import { DELIVERY, VALUE_RULES, decide, evolve, initialPaxosState, renderEvent } from './paxos/index.ts';
+import {
+  DELIVERY,
+  VALUE_RULES,
+  decide,
+  evolve,
+  initialPaxosState,
+  renderEvent,
+} from './paxos/index.ts';
 import { NODE_NAME_MAX, RESERVED_NAMES } from './names.ts';
 
 /*
@@ -38,8 +45,7 @@ const STEP_SCHEMAS = {
 const sayStep = z.strictObject({ say: z.string() });
 
 export type ScenarioStep =
-  | z.infer<(typeof STEP_SCHEMAS)[keyof typeof STEP_SCHEMAS]>
-  | z.infer<typeof sayStep>;
+  z.infer<(typeof STEP_SCHEMAS)[keyof typeof STEP_SCHEMAS]> | z.infer<typeof sayStep>;
 
 const header = z.strictObject({
   title: z.string().max(200).optional(),

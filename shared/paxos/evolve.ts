@@ -98,7 +98,13 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
     case 'proposeStarted':
       return withProposer(state, event.node, {
         ...state.proposers[event.node]!,
-        propose: { value: event.value, targets: event.to, phase: 'promise', attempts: 0, awaiting: [] },
+        propose: {
+          value: event.value,
+          targets: event.to,
+          phase: 'promise',
+          attempts: 0,
+          awaiting: [],
+        },
       });
     case 'requestSent': {
       const m = event.message;

@@ -6,3 +6,4 @@ export { checkInvariants, chosenValue } from './observer.ts';
 export { evolve, foldPaxos, initialPaxosState } from './evolve.ts';
 export { decide, MAX_PROPOSE_ATTEMPTS, SEED_LINES } from './decide.ts';
 export { py, renderEvent, renderTranscript, replyLines } from './transcript.ts';
+export type { RenderOptions } from './transcript.ts';

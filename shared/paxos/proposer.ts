@@ -77,7 +77,8 @@ export function proposerAfterReply(
     }
     const reported = reply.accepted;
     const highest = proposer.highestAccepted;
-    const raises = reported !== null && (highest === null || highest.proposalId < reported.proposalId);
+    const raises =
+      reported !== null && (highest === null || highest.proposalId < reported.proposalId);
     return {
       ...proposer,
       promisers: upsertName(proposer.promisers, acceptor),

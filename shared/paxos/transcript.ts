@@ -94,7 +94,9 @@ export function renderEvent(
     case 'messageDropped':
       return [`~ #${event.messageId} ${describe(find(event.messageId))} was dropped`];
     case 'messageDuplicated':
-      return [`~ #${event.messageId} ${describe(find(event.messageId))} was duplicated as #${event.copy.id}`];
+      return [
+        `~ #${event.messageId} ${describe(find(event.messageId))} was duplicated as #${event.copy.id}`,
+      ];
     case 'proposeFailed':
       return [`Unable to reach quorum on ${event.phase === 'promise' ? 'promises' : 'accepts'}`];
     case 'proposeChose':

@@ -1,0 +1,112 @@
+/**
+ * The socket.io contract between browsers (or bots) and the server.
+ * docs/PROTOCOL.md explains every event with a worked session.
+ */
+import type { Envelope, RoomState } from '../room/index.ts';
+import type { ClientEventName, ClientPayload } from './schemas.ts';
+
+/** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
+export const PROTOCOL_VERSION = 1;
+
+export const ERROR_CODES = [
+  'bad_request',
+  'not_found',
+  'forbidden',
+  'conflict',
+  'rate_limited',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * A refusal: a stable machine-readable `code` and a sentence for people.
+ * @example { code: 'conflict', message: 'Amy has 1 of the 3 promises it needs ...',
+ *            seedLine: 'No promise quorum - cannot send accept request' }
+ */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** The seed notebook's printed line for this refusal, when it has one. */
+  seedLine?: string;
+}
+
+/**
+ * Every command is acknowledged with one of these.
+ * @example { ok: true, data: { seq: 42 } }
+ * @example { ok: false, error: { code: 'forbidden', message: 'Only the host can do that.' } }
+ */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/** The room as the receiver may see it, at event `seq` (= `state.seq`). */
+export interface Snapshot {
+  state: RoomState;
+}
+
+/** Who this socket is in the room. A socket can be the host and a player at once. */
+export interface Identity {
+  code: string;
+  host: boolean;
+  playerId: string | null;
+  seat: string | null;
+}
+
+export interface Joined {
+  identity: Identity;
+  /** Keep it (localStorage): presenting it again restores the same seat, even after a restart. */
+  token: string;
+  snapshot: Snapshot;
+}
+
+export interface Created {
+  identity: Identity;
+  hostToken: string;
+  snapshot: Snapshot;
+}
+
+export interface Resumed {
+  identity: Identity;
+  snapshot: Snapshot;
+}
+
+/** `room:sync`: the events after `since`, or a snapshot when they are too many or gone. */
+export type Synced = { events: Envelope[] } | { snapshot: Snapshot };
+
+export interface Done {
+  /** Sequence number of the room's last event after the command (unchanged if it caused none). */
+  seq: number;
+}
+
+interface AckData {
+  'room:create': Created;
+  'room:join': Joined;
+  'room:resume': Resumed;
+  'room:watch': Resumed;
+  'room:sync': Synced;
+  'room:leave': Done;
+  'node:newProposal': Done;
+  'node:promiseRequest': Done;
+  'node:acceptRequest': Done;
+  'node:propose': Done;
+  'host:settings': Done;
+  'host:startRound': Done;
+  'host:endRound': Done;
+  'host:kick': Done;
+  'host:say': Done;
+  'host:close': Done;
+  'host:network': Done;
+}
+
+export type AckOf<E extends ClientEventName> = Ack<AckData[E]>;
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientPayload<E>, ack: (result: AckOf<E>) => void) => void;
+};
+
+export interface ServerToClientEvents {
+  /** New events of the room this socket is in, in order, without gaps. */
+  'room:events': (batch: { code: string; events: Envelope[] }) => void;
+  /** This socket's player was kicked: its token no longer works. */
+  'room:revoked': (info: { code: string; reason: 'kicked' }) => void;
+}
+
+export type { ClientEventName, ClientPayload } from './schemas.ts';

@@ -1,0 +1,101 @@
+/**
+ * The wire format's schemas: every payload a client sends is parsed by one of
+ * these at the server's edge (never by hand-written guards). The browser
+ * imports only the *types* from here, so zod stays out of the player bundle.
+ */
+import { z } from 'zod';
+import { DELIVERY, VALUE_RULES } from '../paxos/types.ts';
+import { NODE_NAME_MAX, VALUE_MAX } from '../names.ts';
+import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/types.ts';
+
+/** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
+export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+export const CODE_LENGTH = 5;
+
+const trimmed = (max: number, what: string) =>
+  z
+    .string()
+    .transform((s) => s.normalize('NFC').trim().replace(/\s+/g, ' '))
+    .pipe(
+      z
+        .string()
+        .min(1, `${what} cannot be empty`)
+        .max(max, `${what} can be at most ${max} characters`)
+        // Control characters would make transcripts lie about their lines.
+        .regex(/^[^\p{Cc}]*$/u, `${what} cannot contain control characters`),
+    );
+
+export const roomCode = z
+  .string()
+  .max(16)
+  .transform((s) => s.trim().toUpperCase())
+  .pipe(
+    z
+      .string()
+      .length(CODE_LENGTH, `A room code has ${CODE_LENGTH} characters`)
+      .regex(new RegExp(`^[${CODE_ALPHABET}]+$`), 'That is not a room code'),
+  );
+
+export const displayName = trimmed(NODE_NAME_MAX, 'A name');
+export const movieTitle = trimmed(VALUE_MAX, 'A movie title');
+export const token = z
+  .string()
+  .min(16)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'That is not a token');
+export const nodeName = z.enum(FRIENDS);
+export const playerId = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9_-]+$/);
+export const messageId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const roomSettings = z
+  .strictObject({
+    movies: z.array(movieTitle).min(1).max(12).default(DEFAULT_MOVIES),
+    seats: z.number().int().min(MIN_SEATS).max(MAX_SEATS).default(5),
+    quorum: z.number().int().min(1).max(MAX_SEATS).nullable().default(null),
+    delivery: z.enum(DELIVERY).default('instant'),
+    valueRule: z.enum(VALUE_RULES).default('seed'),
+  })
+  .refine((s) => s.quorum === null || s.quorum <= s.seats, {
+    message: 'The quorum cannot be larger than the number of seats',
+    path: ['quorum'],
+  });
+
+const empty = z.strictObject({});
+
+/** Client-to-server payloads, by event name. */
+export const clientPayloads = {
+  'room:create': z.strictObject({ settings: roomSettings.default(roomSettings.parse({})) }),
+  'room:join': z.strictObject({
+    code: roomCode,
+    name: displayName,
+    spectator: z.boolean().default(false),
+  }),
+  'room:resume': z.strictObject({ code: roomCode, token }),
+  'room:watch': z.strictObject({ code: roomCode }),
+  'room:sync': z.strictObject({ since: z.number().int().min(0) }),
+  'room:leave': empty,
+  'node:newProposal': z.strictObject({ value: movieTitle }),
+  'node:promiseRequest': z.strictObject({ to: nodeName }),
+  'node:acceptRequest': z.strictObject({ to: nodeName }),
+  'node:propose': z.strictObject({ value: movieTitle, to: z.array(nodeName).min(1).max(14) }),
+  'host:settings': z.strictObject({ settings: roomSettings }),
+  'host:startRound': empty,
+  'host:endRound': empty,
+  'host:kick': z.strictObject({ playerId }),
+  'host:say': z.strictObject({ text: z.string().min(1).max(500) }),
+  'host:close': empty,
+  'host:network': z.strictObject({
+    action: z.enum(['deliver', 'drop', 'duplicate']),
+    messageId,
+    answer: z.enum(['grant', 'reject']).optional(),
+  }),
+} as const;
+
+export type ClientEventName = keyof typeof clientPayloads;
+export type ClientPayload<E extends ClientEventName> = z.input<(typeof clientPayloads)[E]>;
+export type ParsedPayload<E extends ClientEventName> = z.output<(typeof clientPayloads)[E]>;
+export type SettingsInput = z.input<typeof roomSettings>;

@@ -1,0 +1,92 @@
+import { renderEvent } from '../paxos/index.ts';
+import type { RenderOptions } from '../paxos/index.ts';
+import { evolveRoom } from './evolve.ts';
+import type { Envelope, RoomState } from './types.ts';
+
+/** One printed line of a room's transcript, tied to the event that printed it. */
+export interface TranscriptLine {
+  seq: number;
+  round: number | null;
+  text: string;
+  /** Nodes this line is about (the sender and receiver, or the proposer). */
+  nodes: string[];
+}
+
+function nodesOf(envelope: Envelope, before: RoomState): string[] {
+  const { event } = envelope;
+  if (event.type !== 'paxos') return [];
+  const e = event.event;
+  switch (e.type) {
+    case 'proposalStarted':
+    case 'proposeStarted':
+    case 'proposeFailed':
+    case 'proposeChose':
+    case 'proposeGaveUp':
+      return [e.node];
+    case 'requestSent':
+      return [e.message.from, e.message.to];
+    case 'requestDelivered':
+      return [e.reply.from, e.reply.to];
+    case 'replyDelivered':
+    case 'messageDropped':
+    case 'messageDuplicated': {
+      const m = before.round?.paxos.inFlight.find((x) => x.id === e.messageId);
+      return m ? [m.from, m.to] : [];
+    }
+  }
+}
+
+/**
+ * Lines printed by one room event, in the seed notebook's format. A host's
+ * note prints like the seed's `print(text)`; round 2 and later start with a
+ * header because each round's proposal ids start again at 1.
+ */
+export function roomEventLines(
+  before: RoomState | null,
+  envelope: Envelope,
+  after: RoomState,
+  options: RenderOptions = {},
+): TranscriptLine[] {
+  const { event, seq } = envelope;
+  const round = after.round?.number ?? null;
+  const line = (text: string, nodes: string[] = []): TranscriptLine => ({
+    seq,
+    round,
+    text,
+    nodes,
+  });
+  switch (event.type) {
+    case 'roundStarted':
+      return event.number > 1 ? [line(''), line(`=== Round ${event.number} ===`)] : [];
+    case 'note':
+      return event.text.split('\n').map((t) => line(t));
+    case 'paxos': {
+      const nodes = nodesOf(envelope, before!);
+      return renderEvent(before!.round!.paxos, event.event, after.round!.paxos, options).map((t) =>
+        line(t, nodes),
+      );
+    }
+    default:
+      return [];
+  }
+}
+
+/** Folds a room's log and returns every printed line. */
+export function roomTranscript(
+  envelopes: readonly Envelope[],
+  options: RenderOptions = {},
+): TranscriptLine[] {
+  const lines: TranscriptLine[] = [];
+  let state: RoomState | null = null;
+  for (const envelope of envelopes) {
+    const next = evolveRoom(state, envelope);
+    lines.push(...roomEventLines(state, envelope, next, options));
+    state = next;
+  }
+  return lines;
+}
+
+/** The transcript as text, one line per `print`, exactly as the notebook would show it. */
+export function transcriptText(lines: readonly TranscriptLine[]): string {
+  return lines.map((l) => `${l.text}\n`).join('');
+}
