@@ -39,8 +39,8 @@ const newProposal = (node: string, value: string): PaxosCommand => ({
   node,
   value,
 });
-const promises = (node: string, ...to: string[]): PaxosCommand[] =>
-  to.map((t) => ({ type: 'promiseRequest', node, to: t }));
+const promise = (node: string, to: string): PaxosCommand => ({ type: 'promiseRequest', node, to });
+const promises = (node: string, ...to: string[]): PaxosCommand[] => to.map((t) => promise(node, t));
 const accepts = (node: string, ...to: string[]): PaxosCommand[] =>
   to.map((t) => ({ type: 'acceptRequest', node, to: t }));
 const deliver = (messageId: number, answer?: 'grant' | 'reject'): PaxosCommand =>
@@ -75,7 +75,7 @@ describe('network: instant delivery (the seed)', () => {
   it('with instant delivery every request is answered at once and nothing stays in flight', () => {
     const r = step(
       play(room({ delivery: 'instant' }), newProposal('Amy', 'Up')),
-      ...promises('Amy', 'Ben'),
+      promise('Amy', 'Ben'),
     );
     expect(r.events.map((e) => e.type)).toEqual([
       'requestSent',
@@ -89,10 +89,10 @@ describe('network: instant delivery (the seed)', () => {
   it('the "~ " network lines are printed only with manual delivery', () => {
     const instant = step(
       play(room({ delivery: 'instant' }), newProposal('Amy', 'Up')),
-      ...promises('Amy', 'Ben'),
+      promise('Amy', 'Ben'),
     );
     expect(instant.lines.some((l) => l.startsWith('~ '))).toBe(false);
-    const manual = step(play(room(), newProposal('Amy', 'Up')), ...promises('Amy', 'Ben'));
+    const manual = step(play(room(), newProposal('Amy', 'Up')), promise('Amy', 'Ben'));
     expect(manual.lines).toEqual(['~ #1 PROMISE Request(p: 1) from Amy to Ben is in flight']);
   });
 
