@@ -1,0 +1,139 @@
+import Database from 'better-sqlite3';
+import type { Envelope } from '../../shared/room/index.ts';
+
+/** What a token grants. Only the token's sha256 is stored, never the token. */
+export interface Credential {
+  tokenHash: string;
+  room: string;
+  role: 'host' | 'player';
+  /** The player the token sits for; null for a host token. */
+  playerId: string | null;
+}
+
+/** Changes to credentials that commit together with a command's events. */
+export interface CredentialChange {
+  grant?: Credential;
+  /** Every token of this player in the room stops working (kicked, left). */
+  revokePlayer?: string;
+}
+
+export type Durability = 'normal' | 'full';
+
+/**
+ * The event log is the store: one row per room event, plus the token hashes.
+ *
+ * Durability: WAL with synchronous=NORMAL. A committed transaction is in the
+ * WAL file when `append` returns, so it survives the process being killed
+ * (kill -9, a crash): the operating system still writes it out. It does NOT
+ * promise to survive a power loss or a kernel crash, because NORMAL skips the
+ * fsync at each commit; `durability: 'full'` (env DURABILITY=full) fsyncs
+ * every commit, at a cost in latency.
+ */
+export class SqliteStore {
+  private readonly db: Database.Database;
+  private readonly insertEvent: Database.Statement<[string, number, number, string]>;
+  private readonly insertCredential: Database.Statement<[string, string, string, string | null]>;
+  private readonly deletePlayer: Database.Statement<[string, string]>;
+  private readonly selectAll: Database.Statement<
+    [string],
+    { event: string; seq: number; at: number }
+  >;
+  private readonly selectAfter: Database.Statement<
+    [string, number, number],
+    { event: string; seq: number; at: number }
+  >;
+  private readonly selectRoom: Database.Statement<[string], { one: number }>;
+  private readonly selectCredential: Database.Statement<
+    [string],
+    { room: string; role: 'host' | 'player'; player_id: string | null }
+  >;
+  private readonly appendTx: (
+    room: string,
+    envelopes: readonly Envelope[],
+    change: CredentialChange,
+  ) => void;
+
+  constructor(path: string, options: { durability?: Durability } = {}) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    // A second process on the same file waits a little instead of failing at once.
+    this.db.pragma('busy_timeout = 2000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (room, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS credentials (
+        token_hash TEXT PRIMARY KEY,
+        room TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('host', 'player')),
+        player_id TEXT
+      );
+      CREATE INDEX IF NOT EXISTS credentials_by_player ON credentials (room, player_id);
+    `);
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO events (room, seq, at, event) VALUES (?, ?, ?, ?)',
+    );
+    this.insertCredential = this.db.prepare(
+      'INSERT INTO credentials (token_hash, room, role, player_id) VALUES (?, ?, ?, ?)',
+    );
+    this.deletePlayer = this.db.prepare('DELETE FROM credentials WHERE room = ? AND player_id = ?');
+    this.selectAll = this.db.prepare(
+      'SELECT seq, at, event FROM events WHERE room = ? ORDER BY seq',
+    );
+    this.selectAfter = this.db.prepare(
+      'SELECT seq, at, event FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.selectRoom = this.db.prepare('SELECT 1 AS one FROM events WHERE room = ? AND seq = 1');
+    this.selectCredential = this.db.prepare(
+      'SELECT room, role, player_id FROM credentials WHERE token_hash = ?',
+    );
+    // Events and credential changes of one command commit or fail together.
+    this.appendTx = this.db.transaction((room, envelopes, change) => {
+      for (const e of envelopes) this.insertEvent.run(room, e.seq, e.at, JSON.stringify(e.event));
+      if (change.revokePlayer !== undefined) this.deletePlayer.run(room, change.revokePlayer);
+      const g = change.grant;
+      if (g) this.insertCredential.run(g.tokenHash, g.room, g.role, g.playerId);
+    });
+  }
+
+  /**
+   * Appends a command's envelopes (and its credential changes) in one
+   * transaction. A seq already taken throws, so two writers cannot interleave
+   * a room's log.
+   */
+  append(room: string, envelopes: readonly Envelope[], change: CredentialChange = {}): void {
+    this.appendTx(room, envelopes, change);
+  }
+
+  /** The whole log of a room, in order; empty for an unknown room. */
+  load(room: string): Envelope[] {
+    return this.selectAll.all(room).map(toEnvelope);
+  }
+
+  /** At most `limit` envelopes after `since`, in order. */
+  eventsAfter(room: string, since: number, limit: number): Envelope[] {
+    return this.selectAfter.all(room, since, limit).map(toEnvelope);
+  }
+
+  hasRoom(room: string): boolean {
+    return this.selectRoom.get(room) !== undefined;
+  }
+
+  credential(tokenHash: string): Credential | null {
+    const row = this.selectCredential.get(tokenHash);
+    return row ? { tokenHash, room: row.room, role: row.role, playerId: row.player_id } : null;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toEnvelope(row: { seq: number; at: number; event: string }): Envelope {
+  return { seq: row.seq, at: row.at, event: JSON.parse(row.event) as Envelope['event'] };
+}
