@@ -105,8 +105,11 @@ export type ClientToServerEvents = {
 export interface ServerToClientEvents {
   /** New events of the room this socket is in, in order, without gaps. */
   'room:events': (batch: { code: string; events: Envelope[] }) => void;
-  /** This socket's player was kicked: its token no longer works. */
-  'room:revoked': (info: { code: string; reason: 'kicked' }) => void;
+  /**
+   * This socket's player was kicked by the host or left (from any of its
+   * sockets): its token no longer works and the socket is now a watcher.
+   */
+  'room:revoked': (info: { code: string; reason: 'kicked' | 'left' }) => void;
 }
 
 export type { ClientEventName, ClientPayload } from './schemas.ts';

@@ -99,3 +99,26 @@ export type ClientEventName = keyof typeof clientPayloads;
 export type ClientPayload<E extends ClientEventName> = z.input<(typeof clientPayloads)[E]>;
 export type ParsedPayload<E extends ClientEventName> = z.output<(typeof clientPayloads)[E]>;
 export type SettingsInput = z.input<typeof roomSettings>;
+
+export function isClientEventName(name: unknown): name is ClientEventName {
+  return typeof name === 'string' && Object.hasOwn(clientPayloads, name);
+}
+
+export type PayloadResult<E extends ClientEventName> =
+  { ok: true; data: ParsedPayload<E> } | { ok: false; message: string };
+
+/**
+ * Parses one client payload at the server's edge. Lives here so that zod stays
+ * in this file; the message is the first issue, in words, with its path.
+ */
+export function parseClientPayload<E extends ClientEventName>(
+  event: E,
+  raw: unknown,
+): PayloadResult<E> {
+  const parsed = clientPayloads[event].safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data as ParsedPayload<E> };
+  const issue = parsed.error.issues[0];
+  if (!issue) return { ok: false, message: `Invalid payload for ${event}.` };
+  const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `Invalid payload for ${event}: ${where}${issue.message}` };
+}

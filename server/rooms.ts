@@ -1,0 +1,253 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { ErrorBody, Synced } from '../shared/protocol/index.ts';
+import { CODE_ALPHABET, CODE_LENGTH } from '../shared/protocol/schemas.ts';
+import type {
+  Actor,
+  Envelope,
+  RoomCommand,
+  RoomSettings,
+  RoomState,
+} from '../shared/room/index.ts';
+import { decideRoom, evolveRoom, foldRoom } from '../shared/room/index.ts';
+import type { Logger } from './log.ts';
+import type { Credential, SqliteStore } from './store/sqlite.ts';
+
+/**
+ * Where a room's committed events go. The room host never talks to socket.io
+ * directly, so that a later issue can filter what each seat sees (fog of war:
+ * `publish` decides per socket) and another can fan out over Redis to other
+ * processes (a `publish` that also writes to a channel). Both are called only
+ * after the events are in the store.
+ */
+export interface Transport {
+  publish(code: string, envelopes: Envelope[]): void;
+  /** The player's tokens no longer work: tell its sockets and forget who they were. */
+  revoke(code: string, playerId: string, reason: 'kicked' | 'left'): void;
+}
+
+/** A client that is this many events behind gets a snapshot instead of the events. */
+export const SYNC_LIMIT = 500;
+const SYSTEM: Actor = { role: 'system' };
+
+export type RunResult = { ok: true; seq: number } | { ok: false; error: ErrorBody };
+
+interface Hosted {
+  state: RoomState;
+  /** Sockets looking at the room (any role). At zero the room leaves memory. */
+  subscribers: number;
+  /** Sockets bound to each player: presence changes at the first and the last. */
+  connections: Map<string, number>;
+}
+
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
+export const newToken = (): string => randomBytes(18).toString('base64url');
+const newPlayerId = (): string => randomBytes(9).toString('base64url');
+
+function newCode(): string {
+  let code = '';
+  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+const internal: ErrorBody = {
+  code: 'internal',
+  message: 'The server failed to handle that; nothing changed. Try again.',
+};
+
+/**
+ * Hosts open rooms: one RoomState per room in memory, folded from its log on
+ * first use, so a restarted server resumes where the log ends. Every command
+ * goes through `run`, synchronously from decide to broadcast: JavaScript runs
+ * one of them at a time, so a room's commands are serial without locks.
+ */
+export class RoomHost {
+  private readonly rooms = new Map<string, Hosted>();
+
+  constructor(
+    private readonly deps: {
+      store: SqliteStore;
+      clock: () => number;
+      transport: Transport;
+      logger: Logger;
+    },
+  ) {}
+
+  /** The room's current state, loading it from the log if needed; null if there is no such room. */
+  open(code: string): RoomState | null {
+    return this.hosted(code)?.state ?? null;
+  }
+
+  private hosted(code: string): Hosted | null {
+    const found = this.rooms.get(code);
+    if (found) return found;
+    const log = this.deps.store.load(code);
+    if (log.length === 0) return null;
+    const hosted: Hosted = { state: foldRoom(log), subscribers: 0, connections: new Map() };
+    this.rooms.set(code, hosted);
+    // Nobody is connected to a room that was not in memory: the log may say
+    // otherwise after a crash, so the system says they left.
+    for (const p of hosted.state.players) {
+      if (p.connected)
+        this.run(code, { type: 'presence', playerId: p.id, connected: false }, SYSTEM);
+    }
+    return hosted;
+  }
+
+  create(settings: RoomSettings): { code: string; hostToken: string; state: RoomState } {
+    let code = newCode();
+    for (let tries = 1; this.rooms.has(code) || this.deps.store.hasRoom(code); tries++) {
+      if (tries >= 50) throw new Error('no free room code after 50 tries');
+      code = newCode();
+    }
+    const hostToken = newToken();
+    const envelope: Envelope = {
+      seq: 1,
+      at: this.deps.clock(),
+      event: { type: 'roomCreated', code, settings },
+    };
+    const state = evolveRoom(null, envelope);
+    this.deps.store.append(code, [envelope], {
+      grant: { tokenHash: hashToken(hostToken), room: code, role: 'host', playerId: null },
+    });
+    this.rooms.set(code, { state, subscribers: 0, connections: new Map() });
+    return { code, hostToken, state };
+  }
+
+  /** A new player: the engine decides the seat; the token commits with the event. */
+  join(
+    code: string,
+    name: string,
+    spectator: boolean,
+  ): { ok: true; playerId: string; token: string } | { ok: false; error: ErrorBody } {
+    const playerId = newPlayerId();
+    const token = newToken();
+    const result = this.run(code, { type: 'join', playerId, name, spectator }, SYSTEM, {
+      tokenHash: hashToken(token),
+      room: code,
+      role: 'player',
+      playerId,
+    });
+    return result.ok ? { ok: true, playerId, token } : result;
+  }
+
+  /** What a token grants in this room, or null (unknown token, other room, player gone). */
+  authenticate(code: string, token: string): Credential | null {
+    const credential = this.deps.store.credential(hashToken(token));
+    if (!credential || credential.room !== code) return null;
+    if (credential.role === 'player') {
+      const state = this.open(code);
+      if (!state?.players.some((p) => p.id === credential.playerId)) return null;
+    }
+    return credential;
+  }
+
+  /**
+   * The pipeline of every command: decide, stamp, fold, persist, then publish.
+   * The store has the events before anyone hears of them (the rule Paxos
+   * teaches: write before you answer). Anything that throws leaves the room
+   * as it was and answers `internal`; other rooms never notice.
+   */
+  run(code: string, command: RoomCommand, actor: Actor, grant?: Credential): RunResult {
+    try {
+      const hosted = this.hosted(code);
+      if (!hosted) return { ok: false, error: { code: 'not_found', message: 'No such room.' } };
+      const decision = decideRoom(hosted.state, command, actor);
+      if (!decision.ok) return decision;
+      if (decision.events.length === 0) return { ok: true, seq: hosted.state.seq };
+      const at = this.deps.clock();
+      let state = hosted.state;
+      const envelopes: Envelope[] = [];
+      for (const event of decision.events) {
+        const envelope: Envelope = { seq: state.seq + 1, at, event };
+        envelopes.push(envelope);
+        state = evolveRoom(state, envelope);
+      }
+      // A player who left or was kicked loses their tokens in the same transaction.
+      const gone = envelopes.flatMap((e) => (e.event.type === 'playerLeft' ? [e.event] : []));
+      this.deps.store.append(code, envelopes, {
+        ...(grant ? { grant } : {}),
+        ...(gone[0] ? { revokePlayer: gone[0].playerId } : {}),
+      });
+      hosted.state = state;
+      this.after(code, hosted, envelopes, gone);
+      return { ok: true, seq: state.seq };
+    } catch (err) {
+      this.deps.logger.error(`room ${code}: ${command.type} failed`, err);
+      return { ok: false, error: internal };
+    }
+  }
+
+  /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
+  private after(
+    code: string,
+    hosted: Hosted,
+    envelopes: Envelope[],
+    gone: { playerId: string; reason: 'left' | 'kicked' }[],
+  ): void {
+    try {
+      this.deps.transport.publish(code, envelopes);
+      for (const { playerId, reason } of gone) {
+        hosted.connections.delete(playerId);
+        this.deps.transport.revoke(code, playerId, reason);
+      }
+    } catch (err) {
+      this.deps.logger.error(`room ${code}: publishing events failed`, err);
+    }
+  }
+
+  /** The events after `since` while they are few, else a snapshot to start again from. */
+  sync(code: string, since: number): Synced {
+    const state = this.open(code);
+    if (!state) throw new Error(`sync of room ${code}, which is not there`);
+    const missing = state.seq - since;
+    if (missing < 0 || missing > SYNC_LIMIT) return { snapshot: { state } };
+    if (missing === 0) return { events: [] };
+    return { events: this.deps.store.eventsAfter(code, since, missing) };
+  }
+
+  subscribe(code: string): void {
+    const hosted = this.hosted(code);
+    if (hosted) hosted.subscribers++;
+  }
+
+  unsubscribe(code: string): void {
+    const hosted = this.rooms.get(code);
+    if (!hosted) return;
+    hosted.subscribers--;
+    this.release(code);
+  }
+
+  /** Forgets a room nobody looks at; its log folds it again when someone comes back. */
+  release(code: string): void {
+    const hosted = this.rooms.get(code);
+    if (hosted && hosted.subscribers <= 0) this.rooms.delete(code);
+  }
+
+  /** A socket now sits for this player; the first one makes the player connected. */
+  bindPlayer(code: string, playerId: string): void {
+    const hosted = this.hosted(code);
+    if (!hosted) return;
+    const n = hosted.connections.get(playerId) ?? 0;
+    hosted.connections.set(playerId, n + 1);
+    if (n === 0) this.run(code, { type: 'presence', playerId, connected: true }, SYSTEM);
+  }
+
+  /** The last socket of a player went away: the player is disconnected. */
+  unbindPlayer(code: string, playerId: string): void {
+    const hosted = this.rooms.get(code);
+    const n = hosted?.connections.get(playerId);
+    if (!hosted || n === undefined) return;
+    if (n > 1) {
+      hosted.connections.set(playerId, n - 1);
+      return;
+    }
+    hosted.connections.delete(playerId);
+    this.run(code, { type: 'presence', playerId, connected: false }, SYSTEM);
+  }
+
+  /** Rooms in memory now (for tests and the benchmark's report). */
+  get size(): number {
+    return this.rooms.size;
+  }
+}
