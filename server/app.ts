@@ -1,0 +1,95 @@
+import { createServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
+import { Server } from 'socket.io';
+import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
+import { createHttpApp } from './http.ts';
+import type { Logger } from './log.ts';
+import { consoleLogger } from './log.ts';
+import type { RateLimit } from './ratelimit.ts';
+import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
+import { RoomHost } from './rooms.ts';
+import type { AppServer } from './sockets.ts';
+import { attachSockets, socketTransport } from './sockets.ts';
+import type { SqliteStore } from './store/sqlite.ts';
+
+export interface AppDeps {
+  store: SqliteStore;
+  /** Milliseconds since the epoch; stamps every event's `at`. */
+  clock: () => number;
+  logger?: Logger;
+  rateLimit?: RateLimit;
+  /** The built browser client (dist/client); when missing, `/` says how to build it. */
+  clientDir?: string;
+}
+
+export interface App {
+  app: express.Express;
+  io: AppServer;
+  httpServer: HttpServer;
+  rooms: RoomHost;
+  listen(port: number, host?: string): Promise<{ port: number }>;
+  /** Disconnects every socket (players go offline in the log), then stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * The largest frame a client may send. The biggest valid payload (settings
+ * with 12 titles of 40 characters, or a 500-character note) is far below it;
+ * a bigger frame closes the connection instead of being buffered.
+ */
+export const MAX_FRAME_BYTES = 16 * 1024;
+
+export function createApp(deps: AppDeps): App {
+  const logger = deps.logger ?? consoleLogger;
+  const app = createHttpApp({ store: deps.store, logger, clientDir: deps.clientDir });
+  const httpServer = createServer(app);
+  const io: AppServer = new Server(httpServer, {
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    serveClient: false,
+  });
+
+  io.use((socket, next) => {
+    const auth: unknown = socket.handshake.auth;
+    const protocol = (auth as { protocol?: unknown } | undefined)?.protocol;
+    if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
+      const err = new Error(
+        `This server speaks protocol ${PROTOCOL_VERSION}; the client sent ${JSON.stringify(protocol)}. Reload the page.`,
+      ) as Error & { data: unknown };
+      err.data = { code: 'bad_request', protocol: PROTOCOL_VERSION };
+      next(err);
+      return;
+    }
+    next();
+  });
+
+  const rooms = new RoomHost({
+    store: deps.store,
+    clock: deps.clock,
+    transport: socketTransport(io),
+    logger,
+  });
+  attachSockets(io, rooms, { rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger });
+
+  return {
+    app,
+    io,
+    httpServer,
+    rooms,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve({ port: (httpServer.address() as AddressInfo).port });
+        });
+      }),
+    close: async () => {
+      // Disconnects the sockets at once (their presence is logged), then closes the HTTP server.
+      const closing = io.close();
+      httpServer.closeAllConnections();
+      await closing;
+    },
+  };
+}

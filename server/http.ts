@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import QRCode from 'qrcode';
+import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
+import { roomCode } from '../shared/protocol/schemas.ts';
+import { roomTranscript, transcriptText } from '../shared/room/index.ts';
+import type { Envelope } from '../shared/room/index.ts';
+import type { Logger } from './log.ts';
+import type { SqliteStore } from './store/sqlite.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+const NO_CLIENT = `<!doctype html>
+<meta charset="utf-8"><title>Movie Night Paxos</title>
+<h1>Movie Night Paxos</h1>
+<p>The server is running, but the browser client is not built.
+Run <code>npm run build</code> (or <code>npm start</code>, which builds first) and reload.</p>
+`;
+
+function apiError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+/**
+ * The HTTP side: health, a room's transcript and log, the join QR code, and
+ * the built client. Read-only: every change goes through the socket commands.
+ */
+export function createHttpApp(deps: {
+  store: SqliteStore;
+  logger: Logger;
+  clientDir?: string;
+}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, version: VERSION, protocol: PROTOCOL_VERSION });
+  });
+
+  /** The room's log, or an error answer (400 bad code, 404 unknown room) and null. */
+  const logOf = (req: Request, res: Response): { code: string; log: Envelope[] } | null => {
+    const parsed = roomCode.safeParse(req.params.code);
+    if (!parsed.success) {
+      apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad room code.');
+      return null;
+    }
+    const log = deps.store.load(parsed.data);
+    if (log.length === 0) {
+      apiError(res, 404, 'not_found', 'There is no room with that code.');
+      return null;
+    }
+    return { code: parsed.data, log };
+  };
+
+  app.get('/api/rooms/:code/transcript.txt', (req, res) => {
+    const room = logOf(req, res);
+    if (!room) return;
+    res.type('text/plain; charset=utf-8').send(transcriptText(roomTranscript(room.log)));
+  });
+
+  app.get('/api/rooms/:code/transcript.json', (req, res) => {
+    const room = logOf(req, res);
+    if (room) res.json({ code: room.code, events: room.log });
+  });
+
+  app.get('/api/rooms/:code/qr.svg', async (req, res) => {
+    const parsed = roomCode.safeParse(req.params.code);
+    if (!parsed.success) {
+      apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad room code.');
+      return;
+    }
+    if (!deps.store.hasRoom(parsed.data)) {
+      apiError(res, 404, 'not_found', 'There is no room with that code.');
+      return;
+    }
+    // The phone opens the address the host's browser used: the LAN address on a classroom network.
+    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}/r/${parsed.data}`;
+    const svg = await QRCode.toString(url, { type: 'svg', margin: 2 });
+    res.type('image/svg+xml').send(svg);
+  });
+
+  app.use('/api', (_req, res) => apiError(res, 404, 'not_found', 'No such endpoint.'));
+
+  const dir = deps.clientDir;
+  if (dir && existsSync(join(dir, 'index.html'))) {
+    app.use(express.static(dir, { index: false }));
+    // A single-page app: its routes all load index.html.
+    const index = (_req: Request, res: Response) => res.sendFile(join(dir, 'index.html'));
+    app.get('/', index);
+    app.get('/r/*splat', index);
+  } else {
+    const page = (_req: Request, res: Response) => res.type('html').send(NO_CLIENT);
+    app.get('/', page);
+    app.get('/r/*splat', page);
+  }
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    deps.logger.error('HTTP request failed', err);
+    if (!res.headersSent) apiError(res, 500, 'internal', 'The server failed to answer.');
+  });
+  return app;
+}

@@ -1,0 +1,249 @@
+import type { Server, Socket } from 'socket.io';
+import type {
+  Ack,
+  AckOf,
+  ClientToServerEvents,
+  Done,
+  ErrorBody,
+  Identity,
+  ServerToClientEvents,
+} from '../shared/protocol/index.ts';
+import type { ClientEventName, ParsedPayload } from '../shared/protocol/schemas.ts';
+import { isClientEventName, parseClientPayload } from '../shared/protocol/schemas.ts';
+import type { Actor, RoomCommand } from '../shared/room/index.ts';
+import type { Logger } from './log.ts';
+import type { RateLimit } from './ratelimit.ts';
+import { TokenBucket } from './ratelimit.ts';
+import type { RoomHost, RunResult, Transport } from './rooms.ts';
+
+/** Who a socket is, as verified by the server: set only by create, join, resume and watch. */
+export interface SocketData {
+  code: string | null;
+  host: boolean;
+  playerId: string | null;
+}
+
+export type AppServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+type AppSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+export const channel = (code: string): string => `room:${code}`;
+
+const fail = (code: ErrorBody['code'], message: string): { ok: false; error: ErrorBody } => ({
+  ok: false,
+  error: { code, message },
+});
+
+/** socket.io rooms as the transport: one broadcast per command, encoded once for all. */
+export function socketTransport(io: AppServer): Transport {
+  return {
+    publish(code, envelopes) {
+      io.to(channel(code)).emit('room:events', { code, events: envelopes });
+    },
+    revoke(code, playerId, reason) {
+      for (const id of io.of('/').adapter.rooms.get(channel(code)) ?? []) {
+        const socket = io.of('/').sockets.get(id);
+        if (socket?.data.playerId !== playerId) continue;
+        socket.data.playerId = null;
+        socket.emit('room:revoked', { code, reason });
+      }
+    },
+  };
+}
+
+/** Leaves whatever room the socket was in: presence and memory follow. */
+function drop(rooms: RoomHost, socket: AppSocket): void {
+  const { code, playerId } = socket.data;
+  if (code === null) return;
+  socket.data = { code: null, host: false, playerId: null };
+  void socket.leave(channel(code));
+  if (playerId) rooms.unbindPlayer(code, playerId);
+  rooms.unsubscribe(code);
+}
+
+type Handler<E extends ClientEventName> = (
+  socket: AppSocket,
+  payload: ParsedPayload<E>,
+) => AckOf<E>;
+
+/** Handlers of every client event, checked by the compiler against the event map. */
+function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
+  const identity = (socket: AppSocket): Identity => {
+    const { code, host, playerId } = socket.data;
+    const state = code ? rooms.open(code) : null;
+    const seat = state?.players.find((p) => p.id === playerId)?.seat ?? null;
+    return { code: code ?? '', host, playerId, seat };
+  };
+
+  /**
+   * Gives the socket its identity in `code`. It joins the broadcast after its
+   * own command's events went out, so the snapshot in its ack and the events
+   * that follow meet without a gap or an overlap.
+   */
+  const adopt = (socket: AppSocket, code: string, host: boolean, playerId: string | null) => {
+    if (socket.data.code !== code) {
+      drop(rooms, socket);
+      rooms.subscribe(code);
+      socket.data = { code, host: false, playerId: null };
+    }
+    const before = socket.data.playerId;
+    socket.data.host = host;
+    socket.data.playerId = playerId;
+    if (before !== playerId) {
+      if (before) rooms.unbindPlayer(code, before);
+      if (playerId) rooms.bindPlayer(code, playerId);
+    }
+    void socket.join(channel(code));
+    return { identity: identity(socket), snapshot: { state: rooms.open(code)! } };
+  };
+
+  /** The socket's verified role for this command; the engine decides what the role may do. */
+  const act = (socket: AppSocket, prefer: 'host' | 'player', command: RoomCommand): Ack<Done> => {
+    const { code, host, playerId } = socket.data;
+    if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+    const player: Actor | null = playerId ? { role: 'player', playerId } : null;
+    const hostActor: Actor | null = host ? { role: 'host' } : null;
+    const actor = prefer === 'host' ? (hostActor ?? player) : (player ?? hostActor);
+    if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
+    return done(rooms.run(code, command, actor));
+  };
+
+  const done = (r: RunResult): Ack<Done> => (r.ok ? { ok: true, data: { seq: r.seq } } : r);
+  const node = (socket: AppSocket, command: Extract<RoomCommand, { type: 'node' }>['command']) =>
+    act(socket, 'player', { type: 'node', command });
+  const host = (socket: AppSocket, command: RoomCommand) => act(socket, 'host', command);
+  const noRoom = () => fail('not_found', 'There is no room with that code.');
+
+  return {
+    'room:create': (socket, { settings }) => {
+      const { code, hostToken } = rooms.create(settings);
+      return { ok: true, data: { ...adopt(socket, code, true, null), hostToken } };
+    },
+    'room:join': (socket, { code, name, spectator }) => {
+      if (!rooms.open(code)) return noRoom();
+      const same = socket.data.code === code;
+      if (same && socket.data.playerId) {
+        return fail('conflict', 'This connection already plays in this room; leave first.');
+      }
+      const joined = rooms.join(code, name, spectator);
+      if (!joined.ok) {
+        if (!same) rooms.release(code);
+        return joined;
+      }
+      const { playerId, token } = joined;
+      return {
+        ok: true,
+        data: { ...adopt(socket, code, same && socket.data.host, playerId), token },
+      };
+    },
+    'room:resume': (socket, { code, token }) => {
+      if (!rooms.open(code)) return noRoom();
+      const credential = rooms.authenticate(code, token);
+      const same = socket.data.code === code;
+      if (!credential) {
+        if (!same) rooms.release(code);
+        return fail('forbidden', 'That token does not open this room (kicked, left or mistyped).');
+      }
+      const data =
+        credential.role === 'host'
+          ? adopt(socket, code, true, same ? socket.data.playerId : null)
+          : adopt(socket, code, same && socket.data.host, credential.playerId);
+      return { ok: true, data };
+    },
+    'room:watch': (socket, { code }) => {
+      if (!rooms.open(code)) return noRoom();
+      return { ok: true, data: adopt(socket, code, false, null) };
+    },
+    'room:sync': (socket, { since }) => {
+      const { code } = socket.data;
+      if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+      return { ok: true, data: rooms.sync(code, since) };
+    },
+    'room:leave': (socket) => {
+      const { playerId } = socket.data;
+      return act(socket, 'player', { type: 'leave', playerId: playerId ?? '' });
+    },
+    'node:newProposal': (socket, { value }) => node(socket, { type: 'newProposal', value }),
+    'node:promiseRequest': (socket, { to }) => node(socket, { type: 'promiseRequest', to }),
+    'node:acceptRequest': (socket, { to }) => node(socket, { type: 'acceptRequest', to }),
+    'node:propose': (socket, { value, to }) => node(socket, { type: 'propose', value, to }),
+    'host:settings': (socket, { settings }) => host(socket, { type: 'updateSettings', settings }),
+    'host:startRound': (socket) => host(socket, { type: 'startRound' }),
+    'host:endRound': (socket) => host(socket, { type: 'endRound' }),
+    'host:kick': (socket, { playerId }) => host(socket, { type: 'kick', playerId }),
+    'host:say': (socket, { text }) => host(socket, { type: 'say', text }),
+    'host:close': (socket) => host(socket, { type: 'close' }),
+    'host:network': (socket, { action, messageId, answer }) =>
+      host(socket, { type: 'network', action, messageId, answer }),
+  };
+}
+
+/**
+ * The socket edge: every event is rate-limited, parsed by its schema, mapped
+ * to the socket's verified role and handed to the room host. Nothing a client
+ * sends can throw past this function; the answer is always an Ack.
+ */
+export function attachSockets(
+  io: AppServer,
+  rooms: RoomHost,
+  options: { rateLimit: RateLimit; logger: Logger },
+): void {
+  const table = handlers(rooms);
+  io.on('connection', (socket) => {
+    socket.data = { code: null, host: false, playerId: null };
+    const bucket = new TokenBucket(options.rateLimit);
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      // Without an acknowledgement there is no one to answer: the command is ignored.
+      if (typeof ack !== 'function') return;
+      const reply = (result: Ack<unknown>) => {
+        try {
+          (ack as (r: Ack<unknown>) => void)(result);
+        } catch (err) {
+          options.logger.error('answering a client failed', err);
+        }
+      };
+      if (!bucket.take()) {
+        reply(fail('rate_limited', 'Too many commands: slow down a little.'));
+        return;
+      }
+      if (!isClientEventName(event)) {
+        reply(fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 40))}.`));
+        return;
+      }
+      if (args.length !== 2) {
+        reply(fail('bad_request', `Send ${event} one payload object and an acknowledgement.`));
+        return;
+      }
+      const parsed = parseClientPayload(event, args[0]);
+      if (!parsed.ok) {
+        reply(fail('bad_request', parsed.message));
+        return;
+      }
+      try {
+        reply((table[event] as Handler<typeof event>)(socket, parsed.data));
+      } catch (err) {
+        options.logger.error(`${event} failed`, err);
+        reply(fail('internal', 'The server failed to handle that; nothing changed. Try again.'));
+      }
+    });
+
+    socket.on('disconnect', () => {
+      try {
+        drop(rooms, socket);
+      } catch (err) {
+        options.logger.error('cleaning up a socket failed', err);
+      }
+    });
+  });
+}
