@@ -1,0 +1,122 @@
+// Shared by the server tests: a real server on a free port, real socket.io clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as connectClient } from 'socket.io-client';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import type { App, AppDeps } from '../../server/app.ts';
+import { createApp } from '../../server/app.ts';
+import type { Logger } from '../../server/log.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import type {
+  Ack,
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from '../../shared/protocol/index.ts';
+import type { Envelope } from '../../shared/room/index.ts';
+
+export type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestServer {
+  url: string;
+  store: SqliteStore;
+  server: App;
+  /** Errors the server logged: a test that expects none checks this is empty. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** A temp directory removed by `cleanup`. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mnp-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function startServer(
+  options: Partial<Omit<AppDeps, 'store'>> & { dbPath?: string } = {},
+): Promise<TestServer> {
+  const store = new SqliteStore(options.dbPath ?? ':memory:');
+  const errors: string[] = [];
+  const logger: Logger = {
+    info: () => {},
+    error: (message, error) => errors.push(`${message}: ${String(error)}`),
+  };
+  let t = 1_700_000_000_000;
+  const server = createApp({ clock: () => (t += 1000), logger, ...options, store });
+  const { port } = await server.listen(0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    server,
+    errors,
+    close: async () => {
+      await server.close();
+      store.close();
+    },
+  };
+}
+
+/** A connected websocket client; no automatic reconnection, so a test sees every disconnect. */
+export async function connect(url: string, auth: Record<string, unknown> = {}): Promise<Client> {
+  const socket: Client = connectClient(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    auth,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  return socket;
+}
+
+/** Every `room:events` envelope a socket receives, in arrival order. */
+export function record(socket: Client): Envelope[] {
+  const seen: Envelope[] = [];
+  socket.on('room:events', ({ events }) => seen.push(...events));
+  return seen;
+}
+
+export async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The data of a successful ack, or a thrown error naming the refusal. */
+export function data<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`refused: ${ack.error.code}: ${ack.error.message}`);
+  return ack.data;
+}
+
+export function errorCode(ack: Ack<unknown>): string | null {
+  return ack.ok ? null : ack.error.code;
+}
+
+/** The room's log over HTTP, as a client or bot would fetch it. */
+export async function roomLog(url: string, code: string): Promise<Envelope[]> {
+  const res = await fetch(`${url}/api/rooms/${code}/transcript.json`);
+  if (res.status !== 200) throw new Error(`transcript.json answered ${res.status}`);
+  return ((await res.json()) as { events: Envelope[] }).events;
+}
+
+/** A room with a host socket and five seated players, Amy to Eva in join order. */
+export async function seatedRoom(url: string) {
+  const host = await connect(url);
+  const created = data(await host.emitWithAck('room:create', { settings: {} }));
+  const code = created.identity.code;
+  const players: Client[] = [];
+  const tokens: string[] = [];
+  const ids: string[] = [];
+  for (const name of ['amy', 'ben', 'cal', 'dan', 'eva']) {
+    const socket = await connect(url);
+    const joined = data(await socket.emitWithAck('room:join', { code, name }));
+    players.push(socket);
+    tokens.push(joined.token);
+    ids.push(joined.identity.playerId!);
+  }
+  return { host, code, hostToken: created.hostToken, players, tokens, ids };
+}
