@@ -46,8 +46,14 @@ console.log(`listening on http://${host}:${bound}`);
 
 // Benchmarks ask the server for its memory over IPC when they spawned it with a channel.
 process.on('message', (message: unknown) => {
-  if (message === 'memory')
-    process.send?.({ memory: process.memoryUsage(), rooms: server.rooms.size });
+  if (message === 'memory') {
+    const report = {
+      memory: process.memoryUsage(),
+      cpu: process.cpuUsage(),
+      rooms: server.rooms.size,
+    };
+    process.send?.(report);
+  }
 });
 
 let stopping = false;

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Envelope } from '../../shared/room/index.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 /** What a token grants. Only the token's sha256 is stored, never the token. */
 export interface Credential {
@@ -31,6 +32,7 @@ export type Durability = 'normal' | 'full';
  */
 export class SqliteStore {
   private readonly db: Database.Database;
+  private readonly checkpointer: Checkpointer | null = null;
   private readonly insertEvent: Database.Statement<[string, number, number, string]>;
   private readonly insertCredential: Database.Statement<[string, string, string, string | null]>;
   private readonly deletePlayer: Database.Statement<[string, string]>;
@@ -57,8 +59,13 @@ export class SqliteStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    // A second process on the same file waits a little instead of failing at once.
+    // The checkpointer thread may hold a lock for a moment: wait instead of failing.
     this.db.pragma('busy_timeout = 2000');
+    if (this.db.pragma('journal_mode', { simple: true }) === 'wal') {
+      // Checkpoints fsync; they run on another thread so commits never wait for the disk.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer(path);
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         room TEXT NOT NULL,
@@ -130,6 +137,7 @@ export class SqliteStore {
   }
 
   close(): void {
+    this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,0 +1,259 @@
+// npm run bench:server -- [--players 2000] [--room-size 5] [--rate 1] [--warmup 5]
+//   [--duration 20] [--step] [--steps 1000,2000,3000,4000,5000] [--only ours|bare]
+//   [--cpu-prof DIR] [--max-seconds 290]
+//
+// Starts our server (server/main.ts, real SQLite in a temp DATA_DIR) and a bare
+// socket.io server (bench/bare-server.ts: ack + room broadcast, no game) as
+// child processes on 127.0.0.1, drives both with the same bots from this
+// process, and prints latency (command → ack, command → broadcast at the other
+// players of the room), server CPU and RSS, and ours/bare ratios. `--step`
+// finds each server's capacity: the most players with p99 under 100 ms.
+// Every loop is bounded; --max-seconds ends the whole run whatever happens.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Load, percentile } from './bots.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    players: { type: 'string', default: '2000' },
+    'room-size': { type: 'string', default: '5' },
+    rate: { type: 'string', default: '1' },
+    warmup: { type: 'string' },
+    duration: { type: 'string' },
+    step: { type: 'boolean', default: false },
+    steps: { type: 'string', default: '1000,2000,3000,4000,5000' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'max-seconds': { type: 'string', default: '290' },
+  },
+});
+const ROOM_SIZE = Number(flags['room-size']);
+const RATE = Number(flags.rate);
+const WARMUP_MS = Number(flags.warmup ?? (flags.step ? 3 : 5)) * 1000;
+const MEASURE_MS = Number(flags.duration ?? (flags.step ? 10 : 20)) * 1000;
+const LIMIT_MS = 100;
+const repo = fileURLToPath(new URL('..', import.meta.url));
+type Kind = 'ours' | 'bare';
+const kinds: Kind[] =
+  flags.only === 'ours' || flags.only === 'bare' ? [flags.only] : ['ours', 'bare'];
+
+const children = new Set<ChildProcess>();
+const temps = new Set<string>();
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+}
+setTimeout(
+  () => {
+    console.error(`bench: over --max-seconds ${flags['max-seconds']}; stopping`);
+    cleanup();
+    process.exit(2);
+  },
+  Number(flags['max-seconds']) * 1000,
+).unref();
+
+interface Report {
+  memory: NodeJS.MemoryUsage;
+  cpu: NodeJS.CpuUsage;
+}
+
+async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mnp-bench-'));
+  temps.add(dataDir);
+  const prof = flags['cpu-prof'];
+  const args = [
+    ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
+    '--import',
+    'tsx',
+    kind === 'ours' ? 'server/main.ts' : 'bench/bare-server.ts',
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: repo,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      // The bots act once a second; the limit is raised only so a slow start cannot trip it.
+      RATE_PER_SECOND: '100',
+      RATE_BURST: '200',
+    },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
+  });
+  return { child, url };
+}
+
+/** Asks the server child for its memory and CPU; answers come back in order. */
+const waiting = new WeakMap<ChildProcess, ((r: Report) => void)[]>();
+function ask(child: ChildProcess): Promise<Report> {
+  let queue = waiting.get(child);
+  if (!queue) {
+    const q: ((r: Report) => void)[] = [];
+    child.on('message', (m) => q.shift()?.(m as Report));
+    waiting.set(child, (queue = q));
+  }
+  const q = queue;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no memory report in 30 s')), 30_000);
+    q.push((r) => {
+      clearTimeout(timer);
+      resolve(r);
+    });
+    child.send('memory');
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+interface Result {
+  kind: Kind;
+  players: number;
+  perSecond: number;
+  ack: [number, number];
+  broadcast: [number, number];
+  errors: Record<string, number>;
+  unanswered: number;
+  rssMB: number;
+  cpuPercent: number;
+  connectSeconds: number;
+}
+
+async function measure(kind: Kind, players: number): Promise<Result> {
+  const { child, url } = await startServer(kind);
+  const load = new Load(url, players, ROOM_SIZE);
+  const t0 = performance.now();
+  await load.connect();
+  const connectSeconds = (performance.now() - t0) / 1000;
+  let peakRss = (await ask(child)).memory.rss;
+  let cpuStart: Report['cpu'] | null = null;
+  const sampler = setInterval(() => {
+    ask(child).then(
+      (r) => (peakRss = Math.max(peakRss, r.memory.rss)),
+      () => {},
+    );
+  }, 1000);
+  const windowStart = setTimeout(() => {
+    ask(child).then(
+      (r) => (cpuStart = r.cpu),
+      () => {},
+    );
+  }, WARMUP_MS);
+  await load.run(RATE, WARMUP_MS, MEASURE_MS);
+  const end = await ask(child);
+  clearInterval(sampler);
+  clearTimeout(windowStart);
+  await load.stop();
+  await stopServer(child);
+  const start = cpuStart as Report['cpu'] | null;
+  const cpuMicros = start ? end.cpu.user + end.cpu.system - start.user - start.system : NaN;
+  const s = load.samples;
+  const ack = [...s.ack].sort((a, b) => a - b);
+  const broadcast = [...s.broadcast].sort((a, b) => a - b);
+  return {
+    kind,
+    players,
+    perSecond: s.sent / (MEASURE_MS / 1000),
+    ack: [percentile(ack, 50), percentile(ack, 99)],
+    broadcast: [percentile(broadcast, 50), percentile(broadcast, 99)],
+    errors: s.errors,
+    unanswered: s.unanswered,
+    rssMB: Math.max(peakRss, end.memory.rss) / 2 ** 20,
+    cpuPercent: cpuMicros / 10 / MEASURE_MS,
+    connectSeconds,
+  };
+}
+
+const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : 'n/a');
+const worstP99 = (r: Result) => Math.max(r.ack[1], r.broadcast[1]) + r.unanswered * Infinity;
+
+function print(r: Result): void {
+  const errors = Object.entries(r.errors)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  console.log(
+    `${r.kind.padEnd(4)} ${String(r.players).padStart(5)} players  ${r.perSecond.toFixed(0).padStart(5)} cmd/s  ` +
+      `ack p50 ${ms(r.ack[0])} p99 ${ms(r.ack[1])}  ` +
+      `broadcast p50 ${ms(r.broadcast[0])} p99 ${ms(r.broadcast[1])}  ` +
+      `cpu ${r.cpuPercent.toFixed(0)}%  rss ${r.rssMB.toFixed(0)} MB  ` +
+      `(connect ${r.connectSeconds.toFixed(1)} s${errors ? `; refused: ${errors}` : ''}` +
+      `${r.unanswered ? `; unanswered ${r.unanswered}` : ''})`,
+  );
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `bench: rooms of ${ROOM_SIZE}, ${RATE} command/s per player, warmup ${WARMUP_MS / 1000} s, ` +
+      `measured ${MEASURE_MS / 1000} s, node ${process.version}, load generator in this process`,
+  );
+  if (!flags.step) {
+    const players = Number(flags.players);
+    const results: Partial<Record<Kind, Result>> = {};
+    for (const kind of kinds) {
+      results[kind] = await measure(kind, players);
+      print(results[kind]);
+    }
+    const { ours, bare } = results;
+    if (ours && bare) {
+      const ratio = (a: number, b: number) => (a / b).toFixed(2);
+      console.log(
+        `ratio ours/bare: ack p50 ${ratio(ours.ack[0], bare.ack[0])}x p99 ${ratio(ours.ack[1], bare.ack[1])}x  ` +
+          `broadcast p50 ${ratio(ours.broadcast[0], bare.broadcast[0])}x p99 ${ratio(ours.broadcast[1], bare.broadcast[1])}x  ` +
+          `rss ${ratio(ours.rssMB, bare.rssMB)}x  (goal: p99 within 1.5x)`,
+      );
+    }
+    return;
+  }
+  const steps = flags.steps.split(',').map(Number);
+  const capacity: Partial<Record<Kind, number>> = {};
+  for (const kind of kinds) {
+    capacity[kind] = 0;
+    for (const players of steps) {
+      const r = await measure(kind, players);
+      print(r);
+      if (worstP99(r) < LIMIT_MS) capacity[kind] = players;
+      // Far past the limit, bigger steps only take time.
+      else if (worstP99(r) > 10 * LIMIT_MS) break;
+    }
+  }
+  for (const kind of kinds) {
+    console.log(`capacity ${kind}: ${capacity[kind]} players with p99 under ${LIMIT_MS} ms`);
+  }
+  if (capacity.ours !== undefined && capacity.bare) {
+    const ratio = capacity.ours / capacity.bare;
+    console.log(`capacity ratio ours/bare: ${(ratio * 100).toFixed(0)}% (goal: at least 90%)`);
+  }
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err);
+    cleanup();
+    process.exit(1);
+  },
+);
