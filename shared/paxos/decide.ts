@@ -58,8 +58,14 @@ class Emitter {
   send(request: Unsent<Request>, auto: boolean): void {
     const message = { ...request, id: this.state.nextMessageId } as Request;
     this.emit({ type: 'requestSent', message, auto });
+    const { delivery, inbox = [] } = this.state.config;
+    if (delivery === 'instant' && !inbox.includes(message.to)) this.answer(message.id);
+  }
+
+  /** Delivers a request; under instant delivery its reply comes back at once. */
+  answer(messageId: number, answer?: 'grant' | 'reject'): void {
+    const reply = this.deliverRequest(messageId, answer);
     if (this.state.config.delivery === 'instant') {
-      const reply = this.deliverRequest(message.id);
       this.emit({ type: 'replyDelivered', messageId: reply.id });
     }
   }
@@ -244,7 +250,7 @@ function run(e: Emitter, command: PaxosCommand): void {
           copy: { ...message, id: e.state.nextMessageId },
         });
       } else if (isRequest(message)) {
-        e.deliverRequest(message.id, command.answer);
+        e.answer(message.id, command.answer);
       } else {
         if (command.answer) {
           refuse({

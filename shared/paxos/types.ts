@@ -86,6 +86,12 @@ export interface PaxosConfig {
   quorum: number;
   delivery: Delivery;
   valueRule: ValueRule;
+  /**
+   * "Be the acceptor": requests to these nodes wait in flight (the node's
+   * inbox) until someone answers them with `deliver`, even under instant
+   * delivery; the reply then travels as the policy says. Absent: none.
+   */
+  inbox?: string[];
 }
 
 export interface PromiseRequest {
