@@ -11,6 +11,8 @@ import type {
 import { decideRoom, evolveRoom, foldRoom } from '../shared/room/index.ts';
 import type { Logger } from './log.ts';
 import type { Credential, SqliteStore } from './store/sqlite.ts';
+import { GroupCommit, INTERNAL } from './commit.ts';
+import type { Hosted } from './commit.ts';
 
 /**
  * Where a room's committed events go. The room host never talks to socket.io
@@ -31,14 +33,6 @@ const SYSTEM: Actor = { role: 'system' };
 
 export type RunResult = { ok: true; seq: number } | { ok: false; error: ErrorBody };
 
-interface Hosted {
-  state: RoomState;
-  /** Sockets looking at the room (any role). At zero the room leaves memory. */
-  subscribers: number;
-  /** Sockets bound to each player: presence changes at the first and the last. */
-  connections: Map<string, number>;
-}
-
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token).digest('hex');
 export const newToken = (): string => randomBytes(18).toString('base64url');
@@ -50,19 +44,19 @@ function newCode(): string {
   return code;
 }
 
-const internal: ErrorBody = {
-  code: 'internal',
-  message: 'The server failed to handle that; nothing changed. Try again.',
-};
-
 /**
  * Hosts open rooms: one RoomState per room in memory, folded from its log on
- * first use, so a restarted server resumes where the log ends. Every command
- * goes through `run`, synchronously from decide to broadcast: JavaScript runs
- * one of them at a time, so a room's commands are serial without locks.
+ * first use, so a restarted server resumes where the log ends.
+ *
+ * Every command goes through `run`: decide against the room's latest state,
+ * stamp, fold, then the group commit persists it (with whatever other rooms
+ * asked in the same turn of the event loop) before anyone hears of it. The
+ * decide-to-queue part is synchronous, so a room's commands are serial
+ * without locks: each is decided on the state its predecessors left.
  */
 export class RoomHost {
   private readonly rooms = new Map<string, Hosted>();
+  private readonly commits: GroupCommit;
 
   constructor(
     private readonly deps: {
@@ -71,9 +65,13 @@ export class RoomHost {
       transport: Transport;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.commits = new GroupCommit(deps.store, deps.transport, deps.logger, (code) =>
+      this.release(code),
+    );
+  }
 
-  /** The room's current state, loading it from the log if needed; null if there is no such room. */
+  /** The room's committed state, loading it from the log if needed; null if there is no such room. */
   open(code: string): RoomState | null {
     return this.hosted(code)?.state ?? null;
   }
@@ -83,13 +81,21 @@ export class RoomHost {
     if (found) return found;
     const log = this.deps.store.load(code);
     if (log.length === 0) return null;
-    const hosted: Hosted = { state: foldRoom(log), subscribers: 0, connections: new Map() };
+    const state = foldRoom(log);
+    const hosted: Hosted = {
+      code,
+      state,
+      latest: state,
+      pending: 0,
+      subscribers: 0,
+      connections: new Map(),
+    };
     this.rooms.set(code, hosted);
     // Nobody is connected to a room that was not in memory: the log may say
     // otherwise after a crash, so the system says they left.
-    for (const p of hosted.state.players) {
+    for (const p of state.players) {
       if (p.connected)
-        this.run(code, { type: 'presence', playerId: p.id, connected: false }, SYSTEM);
+        void this.run(code, { type: 'presence', playerId: p.id, connected: false }, SYSTEM);
     }
     return hosted;
   }
@@ -107,22 +113,30 @@ export class RoomHost {
       event: { type: 'roomCreated', code, settings },
     };
     const state = evolveRoom(null, envelope);
+    // A new code has nothing queued: its first event can commit on its own, now.
     this.deps.store.append(code, [envelope], {
       grant: { tokenHash: hashToken(hostToken), room: code, role: 'host', playerId: null },
     });
-    this.rooms.set(code, { state, subscribers: 0, connections: new Map() });
+    this.rooms.set(code, {
+      code,
+      state,
+      latest: state,
+      pending: 0,
+      subscribers: 0,
+      connections: new Map(),
+    });
     return { code, hostToken, state };
   }
 
   /** A new player: the engine decides the seat; the token commits with the event. */
-  join(
+  async join(
     code: string,
     name: string,
     spectator: boolean,
-  ): { ok: true; playerId: string; token: string } | { ok: false; error: ErrorBody } {
+  ): Promise<{ ok: true; playerId: string; token: string } | { ok: false; error: ErrorBody }> {
     const playerId = newPlayerId();
     const token = newToken();
-    const result = this.run(code, { type: 'join', playerId, name, spectator }, SYSTEM, {
+    const result = await this.run(code, { type: 'join', playerId, name, spectator }, SYSTEM, {
       tokenHash: hashToken(token),
       room: code,
       role: 'player',
@@ -143,56 +157,34 @@ export class RoomHost {
   }
 
   /**
-   * The pipeline of every command: decide, stamp, fold, persist, then publish.
-   * The store has the events before anyone hears of them (the rule Paxos
-   * teaches: write before you answer). Anything that throws leaves the room
-   * as it was and answers `internal`; other rooms never notice.
+   * Decides, stamps and folds a command, then hands it to the group commit.
+   * Resolves once it is durable and broadcast (or refused, or failed). A
+   * failure anywhere answers `internal` and leaves the room as it was.
    */
-  run(code: string, command: RoomCommand, actor: Actor, grant?: Credential): RunResult {
+  run(code: string, command: RoomCommand, actor: Actor, grant?: Credential): Promise<RunResult> {
     try {
       const hosted = this.hosted(code);
-      if (!hosted) return { ok: false, error: { code: 'not_found', message: 'No such room.' } };
-      const decision = decideRoom(hosted.state, command, actor);
-      if (!decision.ok) return decision;
-      if (decision.events.length === 0) return { ok: true, seq: hosted.state.seq };
+      if (!hosted) {
+        return Promise.resolve({
+          ok: false,
+          error: { code: 'not_found', message: 'No such room.' },
+        });
+      }
+      const decision = decideRoom(hosted.latest, command, actor);
+      if (!decision.ok) return Promise.resolve(decision);
       const at = this.deps.clock();
-      let state = hosted.state;
+      let state = hosted.latest;
       const envelopes: Envelope[] = [];
       for (const event of decision.events) {
         const envelope: Envelope = { seq: state.seq + 1, at, event };
         envelopes.push(envelope);
         state = evolveRoom(state, envelope);
       }
-      // A player who left or was kicked loses their tokens in the same transaction.
-      const gone = envelopes.flatMap((e) => (e.event.type === 'playerLeft' ? [e.event] : []));
-      this.deps.store.append(code, envelopes, {
-        ...(grant ? { grant } : {}),
-        ...(gone[0] ? { revokePlayer: gone[0].playerId } : {}),
-      });
-      hosted.state = state;
-      this.after(code, hosted, envelopes, gone);
-      return { ok: true, seq: state.seq };
+      // Even a command without events waits for the ones before it, so its ack never runs ahead.
+      return this.commits.enqueue(hosted, envelopes, state, grant);
     } catch (err) {
       this.deps.logger.error(`room ${code}: ${command.type} failed`, err);
-      return { ok: false, error: internal };
-    }
-  }
-
-  /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
-  private after(
-    code: string,
-    hosted: Hosted,
-    envelopes: Envelope[],
-    gone: { playerId: string; reason: 'left' | 'kicked' }[],
-  ): void {
-    try {
-      this.deps.transport.publish(code, envelopes);
-      for (const { playerId, reason } of gone) {
-        hosted.connections.delete(playerId);
-        this.deps.transport.revoke(code, playerId, reason);
-      }
-    } catch (err) {
-      this.deps.logger.error(`room ${code}: publishing events failed`, err);
+      return Promise.resolve({ ok: false, error: INTERNAL });
     }
   }
 
@@ -218,19 +210,22 @@ export class RoomHost {
     this.release(code);
   }
 
-  /** Forgets a room nobody looks at; its log folds it again when someone comes back. */
+  /**
+   * Forgets a room nobody looks at and nothing is queued for; its log folds
+   * it again when someone comes back.
+   */
   release(code: string): void {
     const hosted = this.rooms.get(code);
-    if (hosted && hosted.subscribers <= 0) this.rooms.delete(code);
+    if (hosted && hosted.subscribers <= 0 && hosted.pending === 0) this.rooms.delete(code);
   }
 
   /** A socket now sits for this player; the first one makes the player connected. */
-  bindPlayer(code: string, playerId: string): void {
+  async bindPlayer(code: string, playerId: string): Promise<void> {
     const hosted = this.hosted(code);
     if (!hosted) return;
     const n = hosted.connections.get(playerId) ?? 0;
     hosted.connections.set(playerId, n + 1);
-    if (n === 0) this.run(code, { type: 'presence', playerId, connected: true }, SYSTEM);
+    if (n === 0) await this.run(code, { type: 'presence', playerId, connected: true }, SYSTEM);
   }
 
   /** The last socket of a player went away: the player is disconnected. */
@@ -243,7 +238,7 @@ export class RoomHost {
       return;
     }
     hosted.connections.delete(playerId);
-    this.run(code, { type: 'presence', playerId, connected: false }, SYSTEM);
+    void this.run(code, { type: 'presence', playerId, connected: false }, SYSTEM);
   }
 
   /** Rooms in memory now (for tests and the benchmark's report). */

@@ -7,6 +7,7 @@ import type {
   ErrorBody,
   Identity,
   ServerToClientEvents,
+  Snapshot,
 } from '../shared/protocol/index.ts';
 import type { ClientEventName, ParsedPayload } from '../shared/protocol/schemas.ts';
 import { isClientEventName, parseClientPayload } from '../shared/protocol/schemas.ts';
@@ -73,7 +74,7 @@ function drop(rooms: RoomHost, socket: AppSocket): void {
 type Handler<E extends ClientEventName> = (
   socket: AppSocket,
   payload: ParsedPayload<E>,
-) => AckOf<E>;
+) => AckOf<E> | Promise<AckOf<E>>;
 
 /** Handlers of every client event, checked by the compiler against the event map. */
 function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
@@ -89,7 +90,12 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
    * own command's events went out, so the snapshot in its ack and the events
    * that follow meet without a gap or an overlap.
    */
-  const adopt = (socket: AppSocket, code: string, host: boolean, playerId: string | null) => {
+  const adopt = async (
+    socket: AppSocket,
+    code: string,
+    host: boolean,
+    playerId: string | null,
+  ): Promise<{ identity: Identity; snapshot: Snapshot }> => {
     if (socket.data.code !== code) {
       drop(rooms, socket);
       rooms.subscribe(code);
@@ -100,21 +106,27 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
     socket.data.playerId = playerId;
     if (before !== playerId) {
       if (before) rooms.unbindPlayer(code, before);
-      if (playerId) rooms.bindPlayer(code, playerId);
+      if (playerId) await rooms.bindPlayer(code, playerId);
     }
-    void socket.join(channel(code));
+    // Gone while we waited: let go at once, so presence and memory stay right.
+    if (!socket.connected) drop(rooms, socket);
+    else void socket.join(channel(code));
     return { identity: identity(socket), snapshot: { state: rooms.open(code)! } };
   };
 
   /** The socket's verified role for this command; the engine decides what the role may do. */
-  const act = (socket: AppSocket, prefer: 'host' | 'player', command: RoomCommand): Ack<Done> => {
+  const act = async (
+    socket: AppSocket,
+    prefer: 'host' | 'player',
+    command: RoomCommand,
+  ): Promise<Ack<Done>> => {
     const { code, host, playerId } = socket.data;
     if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
     const player: Actor | null = playerId ? { role: 'player', playerId } : null;
     const hostActor: Actor | null = host ? { role: 'host' } : null;
     const actor = prefer === 'host' ? (hostActor ?? player) : (player ?? hostActor);
     if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
-    return done(rooms.run(code, command, actor));
+    return done(await rooms.run(code, command, actor));
   };
 
   const done = (r: RunResult): Ack<Done> => (r.ok ? { ok: true, data: { seq: r.seq } } : r);
@@ -124,17 +136,17 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
   const noRoom = () => fail('not_found', 'There is no room with that code.');
 
   return {
-    'room:create': (socket, { settings }) => {
+    'room:create': async (socket, { settings }) => {
       const { code, hostToken } = rooms.create(settings);
-      return { ok: true, data: { ...adopt(socket, code, true, null), hostToken } };
+      return { ok: true, data: { ...(await adopt(socket, code, true, null)), hostToken } };
     },
-    'room:join': (socket, { code, name, spectator }) => {
+    'room:join': async (socket, { code, name, spectator }) => {
       if (!rooms.open(code)) return noRoom();
       const same = socket.data.code === code;
       if (same && socket.data.playerId) {
         return fail('conflict', 'This connection already plays in this room; leave first.');
       }
-      const joined = rooms.join(code, name, spectator);
+      const joined = await rooms.join(code, name, spectator);
       if (!joined.ok) {
         if (!same) rooms.release(code);
         return joined;
@@ -142,10 +154,10 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
       const { playerId, token } = joined;
       return {
         ok: true,
-        data: { ...adopt(socket, code, same && socket.data.host, playerId), token },
+        data: { ...(await adopt(socket, code, same && socket.data.host, playerId)), token },
       };
     },
-    'room:resume': (socket, { code, token }) => {
+    'room:resume': async (socket, { code, token }) => {
       if (!rooms.open(code)) return noRoom();
       const credential = rooms.authenticate(code, token);
       const same = socket.data.code === code;
@@ -155,13 +167,13 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
       }
       const data =
         credential.role === 'host'
-          ? adopt(socket, code, true, same ? socket.data.playerId : null)
-          : adopt(socket, code, same && socket.data.host, credential.playerId);
+          ? await adopt(socket, code, true, same ? socket.data.playerId : null)
+          : await adopt(socket, code, same && socket.data.host, credential.playerId);
       return { ok: true, data };
     },
-    'room:watch': (socket, { code }) => {
+    'room:watch': async (socket, { code }) => {
       if (!rooms.open(code)) return noRoom();
-      return { ok: true, data: adopt(socket, code, false, null) };
+      return { ok: true, data: await adopt(socket, code, false, null) };
     },
     'room:sync': (socket, { since }) => {
       const { code } = socket.data;
@@ -202,41 +214,50 @@ export function attachSockets(
     socket.data = { code: null, host: false, playerId: null };
     const bucket = new TokenBucket(options.rateLimit);
 
+    // One command of a socket at a time, answered in the order they were sent.
+    let chain: Promise<void> = Promise.resolve();
+
     socket.onAny((event: unknown, ...args: unknown[]) => {
       const ack = args[args.length - 1];
       // Without an acknowledgement there is no one to answer: the command is ignored.
       if (typeof ack !== 'function') return;
-      const reply = (result: Ack<unknown>) => {
+      const answer = edge(event, args);
+      chain = chain.then(async () => {
+        let result: Ack<unknown>;
+        try {
+          result = typeof answer === 'function' ? await answer() : answer;
+        } catch (err) {
+          options.logger.error(`${String(event)} failed`, err);
+          result = fail(
+            'internal',
+            'The server failed to handle that; nothing changed. Try again.',
+          );
+        }
         try {
           (ack as (r: Ack<unknown>) => void)(result);
         } catch (err) {
           options.logger.error('answering a client failed', err);
         }
-      };
-      if (!bucket.take()) {
-        reply(fail('rate_limited', 'Too many commands: slow down a little.'));
-        return;
-      }
+      });
+    });
+
+    /** The refusal at the edge, or the work to do once the socket's earlier commands are done. */
+    const edge = (
+      event: unknown,
+      args: unknown[],
+    ): Ack<unknown> | (() => Promise<Ack<unknown>>) => {
+      // The bucket counts commands as they arrive, not as they are served.
+      if (!bucket.take()) return fail('rate_limited', 'Too many commands: slow down a little.');
       if (!isClientEventName(event)) {
-        reply(fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 40))}.`));
-        return;
+        return fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 40))}.`);
       }
       if (args.length !== 2) {
-        reply(fail('bad_request', `Send ${event} one payload object and an acknowledgement.`));
-        return;
+        return fail('bad_request', `Send ${event} one payload object and an acknowledgement.`);
       }
       const parsed = parseClientPayload(event, args[0]);
-      if (!parsed.ok) {
-        reply(fail('bad_request', parsed.message));
-        return;
-      }
-      try {
-        reply((table[event] as Handler<typeof event>)(socket, parsed.data));
-      } catch (err) {
-        options.logger.error(`${event} failed`, err);
-        reply(fail('internal', 'The server failed to handle that; nothing changed. Try again.'));
-      }
-    });
+      if (!parsed.ok) return fail('bad_request', parsed.message);
+      return async () => (table[event] as Handler<typeof event>)(socket, parsed.data);
+    };
 
     socket.on('disconnect', () => {
       try {

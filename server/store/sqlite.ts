@@ -20,6 +20,13 @@ export interface CredentialChange {
 
 export type Durability = 'normal' | 'full';
 
+/** One command's share of a transaction. */
+export interface Write {
+  room: string;
+  envelopes: readonly Envelope[];
+  change: CredentialChange;
+}
+
 /**
  * The event log is the store: one row per room event, plus the token hashes.
  *
@@ -49,11 +56,7 @@ export class SqliteStore {
     [string],
     { room: string; role: 'host' | 'player'; player_id: string | null }
   >;
-  private readonly appendTx: (
-    room: string,
-    envelopes: readonly Envelope[],
-    change: CredentialChange,
-  ) => void;
+  private readonly appendTx: (writes: readonly Write[]) => void;
 
   constructor(path: string, options: { durability?: Durability } = {}) {
     this.db = new Database(path);
@@ -99,12 +102,16 @@ export class SqliteStore {
     this.selectCredential = this.db.prepare(
       'SELECT room, role, player_id FROM credentials WHERE token_hash = ?',
     );
-    // Events and credential changes of one command commit or fail together.
-    this.appendTx = this.db.transaction((room, envelopes, change) => {
-      for (const e of envelopes) this.insertEvent.run(room, e.seq, e.at, JSON.stringify(e.event));
-      if (change.revokePlayer !== undefined) this.deletePlayer.run(room, change.revokePlayer);
-      const g = change.grant;
-      if (g) this.insertCredential.run(g.tokenHash, g.room, g.role, g.playerId);
+    // Events and credential changes of one command (or of one batch) commit or fail together.
+    this.appendTx = this.db.transaction((writes: readonly Write[]) => {
+      for (const { room, envelopes, change } of writes) {
+        for (const e of envelopes) {
+          this.insertEvent.run(room, e.seq, e.at, JSON.stringify(e.event));
+        }
+        if (change.revokePlayer !== undefined) this.deletePlayer.run(room, change.revokePlayer);
+        const g = change.grant;
+        if (g) this.insertCredential.run(g.tokenHash, g.room, g.role, g.playerId);
+      }
     });
   }
 
@@ -114,7 +121,12 @@ export class SqliteStore {
    * a room's log.
    */
   append(room: string, envelopes: readonly Envelope[], change: CredentialChange = {}): void {
-    this.appendTx(room, envelopes, change);
+    this.appendTx([{ room, envelopes, change }]);
+  }
+
+  /** Several commands, of any rooms, in one transaction: all commit or none (group commit). */
+  appendBatch(writes: readonly Write[]): void {
+    if (writes.length > 0) this.appendTx(writes);
   }
 
   /** The whole log of a room, in order; empty for an unknown room. */
