@@ -2,7 +2,7 @@ import { acceptorAfter } from './acceptor.ts';
 import type { PaxosEvent } from './events.ts';
 import { isRequest } from './events.ts';
 import { liveTallies, observeGrantBelowPromise, observeVote } from './observer.ts';
-import { idleProposer, proposerAfterReply, startProposal } from './proposer.ts';
+import { idleProposer, proposerAfterReply, proposerAfterSend, startProposal } from './proposer.ts';
 import type {
   AcceptorState,
   Message,
@@ -113,10 +113,7 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
         nextMessageId: m.id + 1,
         inFlight: [...state.inFlight, m],
       };
-      const proposer = next.proposers[m.from]!;
-      if (m.kind === 'acceptRequest' && proposer.frozenValue === null) {
-        next = withProposer(next, m.from, { ...proposer, frozenValue: m.value });
-      }
+      next = withProposer(next, m.from, proposerAfterSend(next.proposers[m.from]!, m));
       if (event.auto) {
         const phase = m.kind === 'promiseRequest' ? 'promise' : 'accept';
         next = withLoop(next, m.from, (loop) => ({

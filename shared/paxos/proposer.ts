@@ -1,4 +1,4 @@
-import type { AcceptorVote, PaxosConfig, ProposerState, Reply } from './types.ts';
+import type { AcceptorVote, PaxosConfig, ProposerState, Reply, Request } from './types.ts';
 
 export function idleProposer(): ProposerState {
   return {
@@ -9,6 +9,9 @@ export function idleProposer(): ProposerState {
     acceptors: [],
     choice: null,
     frozenValue: null,
+    promiseAsked: [],
+    acceptAsked: [],
+    rejectedBy: [],
     propose: null,
   };
 }
@@ -62,6 +65,19 @@ function upsertVote(list: AcceptorVote[], vote: AcceptorVote): AcceptorVote[] {
   return list.map((v, j) => (j === i ? vote : v));
 }
 
+/** The proposer remembers whom it asked in its current proposal. */
+export function proposerAfterSend(proposer: ProposerState, request: Request): ProposerState {
+  if (request.proposalId !== proposer.proposalId) return proposer;
+  if (request.kind === 'promiseRequest') {
+    return { ...proposer, promiseAsked: upsertName(proposer.promiseAsked, request.to) };
+  }
+  return {
+    ...proposer,
+    acceptAsked: upsertName(proposer.acceptAsked, request.to),
+    frozenValue: proposer.frozenValue ?? request.value,
+  };
+}
+
 /** The proposer's state after it handled `reply` (the second half of `promise_request` / `accept_request`). */
 export function proposerAfterReply(
   proposer: ProposerState,
@@ -70,6 +86,8 @@ export function proposerAfterReply(
 ): ProposerState {
   if (isStale(proposer, reply)) return proposer;
   const acceptor = reply.from;
+  if (!reply.granted)
+    proposer = { ...proposer, rejectedBy: upsertName(proposer.rejectedBy, acceptor) };
   if (reply.kind === 'promiseReply') {
     if (!reply.granted) {
       // A rejection removes the promiser; the highest accepted value is kept, as in the seed.

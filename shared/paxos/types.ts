@@ -59,6 +59,11 @@ export interface ProposerState {
   choice: string | null;
   /** Value of the first accept request of this proposal (used by the 'lamport' value rule). */
   frozenValue: string | null;
+  /** Nodes asked for a promise / an accept in this proposal: what a real proposer remembers. */
+  promiseAsked: string[];
+  acceptAsked: string[];
+  /** Nodes that rejected a request of this proposal: this proposer was pre-empted. */
+  rejectedBy: string[];
   propose: ProposeLoop | null;
 }
 
