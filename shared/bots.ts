@@ -1,0 +1,91 @@
+import { acceptorGrants, hasPromiseQuorum, isRequest } from './paxos/index.ts';
+import type { PaxosState } from './paxos/index.ts';
+
+/*
+ * Bots decide like a node would, from what their node knows (its acceptor,
+ * its proposer and the requests waiting in its inbox), and act through the
+ * same commands as people. Pure: the server runs them on timers.
+ */
+
+export const BOT_KINDS = ['quiet', 'steady', 'duelling'] as const;
+export type BotKind = (typeof BOT_KINDS)[number];
+
+export const BOT_DESCRIPTIONS: Record<BotKind, string> = {
+  quiet: 'Quiet acceptor: only answers requests, never proposes.',
+  steady: 'Steady proposer: proposes its movie to a majority, one request at a time.',
+  duelling:
+    'Duelling proposer: answers every pre-emption with a higher proposal at once (the livelock demo).',
+};
+
+export type BotMove =
+  | { type: 'answer'; messageId: number; answer: 'grant' | 'reject' }
+  | { type: 'newProposal'; value: string }
+  | { type: 'promiseRequest'; to: string }
+  | { type: 'acceptRequest'; to: string };
+
+/** The seats a proposer asks first: itself, then the next seats round the circle. */
+export function askOrder(nodes: readonly string[], seat: string): string[] {
+  const i = Math.max(0, nodes.indexOf(seat));
+  return [...nodes.slice(i), ...nodes.slice(0, i)];
+}
+
+/**
+ * The bot's next moves (run back to back), or none when it has nothing to do
+ * now. A bot answers its inbox first, by the acceptor's rule (bots never make
+ * mistakes). A steady proposer sends one request per move, at a human pace; a
+ * duelling proposer sends a whole phase per move and, when pre-empted, starts
+ * a higher proposal at once: two of them livelock, which is the lesson.
+ */
+export function botMoves(kind: BotKind, paxos: PaxosState, seat: string, movie: string): BotMove[] {
+  const waiting = paxos.inFlight.find(
+    (m) => isRequest(m) && m.to === seat && (paxos.config.inbox ?? []).includes(seat),
+  );
+  if (waiting && isRequest(waiting)) {
+    const grant = acceptorGrants(paxos.acceptors[seat]!, waiting.proposalId);
+    return [{ type: 'answer', messageId: waiting.id, answer: grant ? 'grant' : 'reject' }];
+  }
+  if (kind === 'quiet') return [];
+
+  const me = paxos.proposers[seat]!;
+  const { quorum, nodes } = paxos.config;
+  if (me.choice !== null) return []; // it has seen its accept quorum: done
+  const order = askOrder(nodes, seat);
+  const majority = order.slice(0, quorum);
+  const restart: BotMove[] =
+    kind === 'duelling'
+      ? [
+          { type: 'newProposal', value: movie },
+          ...majority.map((to): BotMove => ({ type: 'promiseRequest', to })),
+        ]
+      : [{ type: 'newProposal', value: movie }];
+  if (me.proposalId === null || me.rejectedBy.length > 0) return restart;
+
+  const waitingForReplies = paxos.inFlight.some((m) => m.from === seat || m.to === seat);
+  if (!hasPromiseQuorum(me, paxos.config)) {
+    const unasked = order.filter((n) => !me.promiseAsked.includes(n));
+    if (unasked.length > 0) {
+      const count = kind === 'duelling' ? quorum - me.promisers.length : 1;
+      return unasked.slice(0, count).map((to): BotMove => ({ type: 'promiseRequest', to }));
+    }
+    return waitingForReplies ? [] : restart;
+  }
+  if (me.acceptors.length < quorum) {
+    const unasked = [...me.promisers, ...order].filter(
+      (n, i, all) => !me.acceptAsked.includes(n) && all.indexOf(n) === i,
+    );
+    if (unasked.length > 0) {
+      const count = kind === 'duelling' ? quorum - me.acceptors.length : 1;
+      return unasked.slice(0, count).map((to): BotMove => ({ type: 'acceptRequest', to }));
+    }
+    return waitingForReplies ? [] : restart;
+  }
+  return [];
+}
+
+/** How long a bot waits before its next move: people need time to watch. */
+export function botDelayMs(kind: BotKind, paxos: PaxosState, seat: string, paceMs: number): number {
+  const me = paxos.proposers[seat];
+  // The duelling proposer does not wait when pre-empted: that is what makes it duel.
+  if (kind === 'duelling' && me && me.rejectedBy.length > 0) return Math.round(paceMs / 5);
+  return paceMs;
+}
