@@ -1,0 +1,53 @@
+/**
+ * Three screens, no router library: `/`, `/r/CODE` and `/r/CODE/screen`,
+ * read from `location` and changed with the History API.
+ */
+export type Route =
+  | { name: 'home' }
+  | { name: 'room'; code: string }
+  | { name: 'screen'; code: string }
+  | { name: 'missing'; path: string };
+
+/** Room codes are shown and typed in capitals; the server checks the alphabet. */
+export function normaliseCode(text: string): string {
+  return text.trim().toUpperCase();
+}
+
+export function parseRoute(path: string): Route {
+  const clean = path.replace(/\/+$/, '') || '/';
+  if (clean === '/') return { name: 'home' };
+  const match = /^\/r\/([A-Za-z0-9]{1,16})(\/screen)?$/.exec(clean);
+  if (!match) return { name: 'missing', path: clean };
+  const code = normaliseCode(match[1]!);
+  return match[2] ? { name: 'screen', code } : { name: 'room', code };
+}
+
+export const roomPath = (code: string): string => `/r/${code}`;
+export const screenPath = (code: string): string => `/r/${code}/screen`;
+
+export class Router {
+  route = $state.raw<Route>(parseRoute(location.pathname));
+  #listeners: ((route: Route) => void)[] = [];
+
+  constructor() {
+    addEventListener('popstate', () => this.#set(parseRoute(location.pathname)));
+  }
+
+  /** Goes to `path`, adding a history entry (or replacing the current one). */
+  go(path: string, replace = false): void {
+    if (path !== location.pathname) {
+      if (replace) history.replaceState(null, '', path);
+      else history.pushState(null, '', path);
+    }
+    this.#set(parseRoute(path));
+  }
+
+  onChange(listener: (route: Route) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #set(route: Route): void {
+    this.route = route;
+    for (const listener of this.#listeners) listener(route);
+  }
+}
