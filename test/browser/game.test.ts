@@ -1,0 +1,230 @@
+// The game in a real browser: Debian's Chromium, the built client, the real
+// server with its SQLite store, real sockets. One browser, one context per
+// player. Screenshots go to test-results/ (gitignored).
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseScenario, runScenario } from '../../shared/scenario.ts';
+import type { Player, Served } from './harness.ts';
+import {
+  buildClient,
+  chromiumPath,
+  createRoom,
+  fitsWidth,
+  joinRoom,
+  launch,
+  logText,
+  open,
+  repo,
+  screenshot,
+  serve,
+} from './harness.ts';
+
+let browser: Browser;
+let server: Served;
+let client: { dir: string; cleanup: () => void };
+let data: string;
+const players: Player[] = [];
+/** Pages of finished tests, reused with a clean localStorage: a new renderer costs seconds on 2 cores. */
+const idle: Player[] = [];
+let busy: Player[] = [];
+
+async function player(url: string, viewport = { width: 1280, height: 900 }): Promise<Player> {
+  const reused = idle.pop();
+  let p: Player;
+  if (reused) {
+    p = reused;
+    await p.page.goto('about:blank');
+    await p.page.setViewportSize(viewport);
+    await p.context.clearCookies();
+    await p.page.goto(url);
+    await p.page.evaluate(() => localStorage.clear());
+    await p.page.reload();
+  } else {
+    p = await open(browser, url, viewport);
+    players.push(p);
+  }
+  busy.push(p);
+  return p;
+}
+
+afterEach(() => {
+  idle.push(...busy);
+  busy = [];
+});
+
+beforeAll(async () => {
+  chromiumPath(); // Fails here, with the install command, when Chromium is missing.
+  client = buildClient();
+  data = mkdtempSync(join(tmpdir(), 'mnp-data-'));
+  server = await serve(client.dir, join(data, 'rooms.db'));
+  browser = await launch();
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of players) {
+    // Nothing a player typed may run as code, and no page may crash.
+    expect(p.dialogs).toEqual([]);
+    expect(p.errors).toEqual([]);
+  }
+  await browser?.close();
+  await server?.close();
+  client?.cleanup();
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+const scenarioFile = join(repo, 'scenarios/seed-case-3.json');
+
+// A shared machine with two cores: generous limits; the whole file usually takes under a minute.
+describe('the game in Chromium', { timeout: 90_000 }, () => {
+  it("five players click through the seed's case 3 and all see Barbie chosen", async () => {
+    const scenario = parseScenario(JSON.parse(readFileSync(scenarioFile, 'utf8')));
+    const names = { Amy: 'Ana', Ben: 'Bo', Cal: 'Cleo', Dan: 'Dev', Eva: 'Eve' } as const;
+    type Seat = keyof typeof names;
+
+    const amy = await player(server.url);
+    const code = await createRoom(amy, names.Amy);
+    await screenshot(amy.page, 'host-lobby.png');
+    const others = ['Ben', 'Cal', 'Dan', 'Eva'] as const;
+    const opened = await Promise.all(others.map(() => player(`${server.url}/r/${code}`)));
+    const pages = { Amy: amy } as Record<Seat, Player>;
+    // One at a time: seats go in the order players join.
+    for (const [i, seat] of others.entries()) {
+      pages[seat] = opened[i]!;
+      await joinRoom(pages[seat], names[seat]);
+      expect(await pages[seat].page.getByText(`You: ${names[seat]} as ${seat}`).count()).toBe(1);
+    }
+    await amy.page.getByRole('button', { name: 'Start the round' }).click();
+
+    for (const [i, step] of scenario.steps.entries()) {
+      // A host's `say` is a note for the log; every other step is a click on that friend's page.
+      let actor = amy;
+      if ('say' in step) {
+        await amy.page.locator('#host-note').fill(step.say);
+        await amy.page.getByRole('button', { name: 'Add to the log' }).click();
+      } else if (step.do === 'newProposal') {
+        actor = pages[step.node as Seat];
+        await actor.page.locator('#movie').fill(step.value);
+        await actor.page.getByRole('button', { name: 'Start a new proposal' }).click();
+      } else if (step.do === 'promiseRequest' || step.do === 'acceptRequest') {
+        actor = pages[step.node as Seat];
+        const kind = step.do === 'promiseRequest' ? 'Promise' : 'Accept';
+        await actor.page.getByRole('button', { name: `${kind} request to ${step.to}` }).click();
+      } else {
+        throw new Error(`case 3 has no ${step.do} step`);
+      }
+      // Each click lands before the next: the acting page shows the transcript so far.
+      const { transcript } = runScenario({ ...scenario, steps: scenario.steps.slice(0, i + 1) });
+      await expect.poll(() => logText(actor.page)).toBe(transcript);
+    }
+
+    const golden = readFileSync(join(repo, 'test/golden/seed-case-3.txt'), 'utf8');
+    for (const seat of Object.keys(pages) as Seat[]) {
+      const { page } = pages[seat];
+      await expect
+        .poll(() => page.getByText('Movie night:').textContent())
+        .toContain('Barbie is chosen');
+      expect(await logText(page)).toBe(golden);
+    }
+    const rejected = amy.page.locator('li', {
+      hasText: 'Cal rejected your accept request (proposal 1, Openhimer)',
+    });
+    await expect.poll(() => rejected.textContent()).toContain('Cal promised 2');
+    expect(await rejected.textContent()).toContain('must be rejected');
+    await screenshot(amy.page, 'case3-amy.png');
+  });
+
+  it('a reload mid-round, or the server restarting, returns the player to the same seat and state', async () => {
+    const host = await player(server.url);
+    const code = await createRoom(host, null);
+    const ben = await player(`${server.url}/r/${code}`);
+    await joinRoom(ben, 'Rae');
+    await host.page.getByRole('button', { name: 'Start the round' }).click();
+    const { page } = ben;
+    await page.locator('#movie').fill('Dune');
+    await page.getByRole('button', { name: 'Start a new proposal' }).click();
+    await page.getByRole('button', { name: 'Promise request to Cal' }).click();
+    await expect.poll(() => page.getByText('1 of 3').count()).toBe(1);
+    const before = await logText(page);
+
+    await page.reload();
+    await page.getByText('You: Rae as Amy').waitFor();
+    await expect.poll(() => logText(page)).toBe(before);
+    expect(await page.getByText('1 of 3').count()).toBe(1);
+    await page.getByRole('button', { name: 'Promise request to Dan' }).click();
+    await expect.poll(() => page.getByText('2 of 3').count()).toBe(1);
+
+    // The server goes away and comes back on the same port and database.
+    const { port } = server;
+    const dbPath = join(data, 'rooms.db');
+    await server.close();
+    await page.getByText('Connection lost').waitFor();
+    server = await serve(client.dir, dbPath, port);
+    await page.getByText('Connected again').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Promise request to Eva' }).click();
+    await expect.poll(() => page.getByText('3 of 3').count()).toBe(1);
+    const rae = host.page.locator('li', { hasText: 'Rae' });
+    await expect.poll(() => rae.textContent()).toContain('online');
+  });
+
+  it('fits a 360-px phone and a 1920-px projector without sideways scrolling', async () => {
+    const host = await player(server.url);
+    const code = await createRoom(host, null);
+    const screen = await player(`${server.url}/r/${code}/screen`, { width: 1920, height: 1080 });
+    const phone = await player(`${server.url}/r/${code}`, { width: 360, height: 740 });
+    await joinRoom(phone, 'Sam');
+    await phone.page.getByText('Waiting for the host').waitFor();
+    expect(await fitsWidth(phone.page)).toMatchObject({ innerWidth: 360 });
+    await expectFits(phone.page);
+
+    await host.page.getByRole('button', { name: 'Start the round' }).click();
+    await phone.page.getByRole('button', { name: 'Barbie', exact: true }).click();
+    await phone.page.getByRole('button', { name: /^Run both phases/ }).click();
+    for (const p of [phone, screen]) {
+      await expect
+        .poll(() => p.page.getByText('Movie night:').textContent())
+        .toContain('Barbie is chosen');
+    }
+    await expectFits(phone.page);
+    await expectFits(screen.page);
+    await screenshot(phone.page, 'phone-360.png');
+    await screenshot(screen.page, 'projector-1920.png');
+  });
+
+  it('shows names and titles as text: nothing a player types runs', async () => {
+    const host = await player(server.url);
+    const code = await createRoom(host, null);
+    const mallory = await player(`${server.url}/r/${code}`);
+    const { page } = mallory;
+    // Too long for a name: the server refuses, and the refusal is shown in words.
+    await page.locator('#room-join-name').fill('<img src=x onerror=alert(1)>');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('A name can be at most 24 characters');
+    const name = '<svg/onload=alert(1)>';
+    await joinRoom(mallory, name);
+    await host.page.getByRole('button', { name: 'Start the round' }).click();
+    const title = '<img src=x onerror=alert(1)>';
+    await page.locator('#movie').fill(title);
+    await page.getByRole('button', { name: 'Start a new proposal' }).click();
+
+    await expect
+      .poll(() => host.page.getByText(name, { exact: true }).first().isVisible())
+      .toBe(true);
+    await expect.poll(() => logText(host.page)).toContain(`for value : ${title}`);
+    expect(await page.getByText(title, { exact: true }).first().isVisible()).toBe(true);
+    for (const p of [host, mallory]) {
+      expect(await p.page.locator('img[src="x"], svg[onload]').count()).toBe(0);
+      expect(p.dialogs).toEqual([]);
+    }
+  });
+});
+
+async function expectFits(page: Page) {
+  const { scrollWidth, innerWidth } = await fitsWidth(page);
+  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+}
