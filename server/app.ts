@@ -90,6 +90,8 @@ export function createApp(deps: AppDeps): App {
       const closing = io.close();
       httpServer.closeAllConnections();
       await closing;
+      // Their presence changes (and anything else queued) reach the store before it closes.
+      await rooms.idle();
     },
   };
 }

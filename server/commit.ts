@@ -79,6 +79,11 @@ export class GroupCommit {
     });
   }
 
+  /** Resolves once nothing is queued: what was acked is on disk, what was asked is answered. */
+  async idle(): Promise<void> {
+    while (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue;

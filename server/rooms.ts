@@ -241,6 +241,11 @@ export class RoomHost {
     void this.run(code, { type: 'presence', playerId, connected: false }, SYSTEM);
   }
 
+  /** Waits until every queued command is committed and answered (before closing the store). */
+  idle(): Promise<void> {
+    return this.commits.idle();
+  }
+
   /** Rooms in memory now (for tests and the benchmark's report). */
   get size(): number {
     return this.rooms.size;

@@ -1,8 +1,10 @@
 // kill -9 the real server process: every acknowledged event survives, rooms resume, tokens work.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { Envelope } from '../../shared/room/index.ts';
 import type { Client } from './helpers.ts';
 import { connect, data, record, roomLog, tempDir, waitFor } from './helpers.ts';
@@ -124,6 +126,13 @@ describe('durability', () => {
       second.child.kill('SIGTERM');
       expect(await stopped).toEqual({ code: 0, signal: null });
       for (const s of [hostAgain, ...back]) s.disconnect();
+      // A clean stop logs everyone going offline before the database closes.
+      const store = new SqliteStore(join(tmp.dir, 'movie-night.db'));
+      const final = store.load(code);
+      store.close();
+      expect(final.slice(-5).map((e) => e.event)).toMatchObject(
+        Array(5).fill({ type: 'presenceChanged', connected: false }),
+      );
     },
   );
 });
