@@ -27,6 +27,7 @@ import type {
   TranscriptLine,
 } from '../../shared/room/index.ts';
 import { evolveRoom } from '../../shared/room/index.ts';
+import { Flights, Timers } from './flights.svelte.ts';
 import { loadTokens, rememberName, saveTokens } from './storage.ts';
 import type { FlightSpec, ReplyRecord } from './views.ts';
 import { stepOf } from './views.ts';
@@ -43,14 +44,7 @@ export interface Notice {
   seedLine?: string;
 }
 
-export interface Flight extends FlightSpec {
-  key: number;
-  /** Milliseconds to wait before it starts, so a burst of messages plays in order. */
-  delay: number;
-}
-
 const ACK_TIMEOUT_MS = 10_000;
-export const FLIGHT_MS = 900;
 const NO_ANSWER: ErrorBody = {
   code: 'internal',
   message: 'The server did not answer in time. Check the connection and try again.',
@@ -69,7 +63,6 @@ export class Game {
   lines = $state.raw<TranscriptLine[]>([]);
   /** Replies handled in the current round, oldest first. */
   replies = $state.raw<ReplyRecord[]>([]);
-  flights = $state.raw<Flight[]>([]);
   /** The log does not start at the room's beginning (the server sent a snapshot). */
   partialHistory = $state(false);
   notices = $state.raw<Notice[]>([]);
@@ -86,9 +79,8 @@ export class Game {
   #syncing = false;
   #queued: Envelope[] = [];
   #nextId = 1;
-  // Bookkeeping, not state: nothing renders from it.
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #timers = new Timers();
+  readonly flights = new Flights(this.#timers);
 
   constructor() {
     this.#socket = io({ auth: { protocol: PROTOCOL_VERSION } });
@@ -97,14 +89,16 @@ export class Game {
       this.#wasConnected = true;
       this.link = again ? 'back' : 'online';
       if (again) {
-        this.#later(() => {
+        this.#timers.later(() => {
           if (this.link === 'back') this.link = 'online';
         }, 4000);
         if (this.#entered) void this.#reenter();
       }
     });
-    this.#socket.on('disconnect', () => {
+    this.#socket.on('disconnect', (reason) => {
       this.link = 'lost';
+      // socket.io reconnects by itself unless the server hung up on purpose; come back anyway.
+      if (reason === 'io server disconnect') this.#timers.later(() => this.#socket.connect(), 2000);
     });
     this.#socket.on('connect_error', () => {
       this.link = this.#wasConnected ? 'lost' : 'connecting';
@@ -237,7 +231,7 @@ export class Game {
 
   /** Stops everything: the socket closes and the timers are cleared. */
   destroy(): void {
-    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
     this.#socket.disconnect();
   }
 
@@ -251,7 +245,7 @@ export class Game {
     }
     // The events travel to every socket in the room; if they got lost, catch up.
     const seq = r.data.seq;
-    this.#later(() => {
+    this.#timers.later(() => {
       if (this.state && this.state.seq < seq) void this.#sync();
     }, 1500);
     return true;
@@ -393,29 +387,7 @@ export class Game {
     this.state = state;
     this.lines = lines;
     this.replies = replies;
-    if (live && flights.length) this.#fly(flights);
+    if (live) this.flights.fly(flights);
     if (gap) void this.#sync();
-  }
-
-  #fly(specs: FlightSpec[]): void {
-    // A burst (a propose loop sends 20 messages at once) plays within about three seconds.
-    const stagger = Math.min(450, 3000 / specs.length);
-    const added = specs.map((s, i) => ({ ...s, key: this.#nextId++, delay: i * stagger }));
-    this.flights = [...this.flights, ...added].slice(-60);
-    const done = added.map((f) => f.key);
-    this.#later(
-      () => {
-        this.flights = this.flights.filter((f) => !done.includes(f.key));
-      },
-      (specs.length - 1) * stagger + FLIGHT_MS + 100,
-    );
-  }
-
-  #later(run: () => void, ms: number): void {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      run();
-    }, ms);
-    this.#timers.add(t);
   }
 }

@@ -196,6 +196,8 @@ export function proposeBlock(value: string, targets: readonly string[], quorum: 
 /** The observer's truth: the chosen movie, a second one (a safety violation), findings. */
 export interface Outcome {
   chosen: Chosen | null;
+  /** Any two quorums share a node, so a chosen movie stays chosen. */
+  overlapping: boolean;
   /** A different value chosen later: only possible when two quorums need not overlap. */
   conflicts: Chosen[];
   findings: Finding[];
@@ -203,8 +205,10 @@ export interface Outcome {
 
 export function outcomeOf(paxos: PaxosState): Outcome {
   const first = paxos.chosen[0] ?? null;
+  const { quorum, nodes } = paxos.config;
   return {
     chosen: first,
+    overlapping: 2 * quorum > nodes.length,
     conflicts: first ? paxos.chosen.filter((c) => c.value !== first.value) : [],
     findings: paxos.findings,
   };
@@ -214,14 +218,21 @@ export function outcomeOf(paxos: PaxosState): Outcome {
 export interface QuorumMark {
   nodes: string[];
   label: string;
+  /** What the card's badge says: the chosen movie, or whose promise quorum. */
+  badge: string;
   kind: 'chosen' | 'promise';
+  /** A second, different movie chosen: the safety violation. */
+  conflict: boolean;
 }
 
 export function quorumMarks(paxos: PaxosState, seat: string | null): QuorumMark[] {
   if (paxos.chosen.length > 0) {
+    const first = paxos.chosen[0]!.value;
     return paxos.chosen.map((c) => ({
       nodes: c.acceptors,
       kind: 'chosen',
+      badge: c.value,
+      conflict: c.value !== first,
       label: `${listing(c.acceptors)} accepted ${c.value} in proposal ${c.proposalId}: a quorum, so it is chosen.`,
     }));
   }
@@ -235,6 +246,8 @@ export function quorumMarks(paxos: PaxosState, seat: string | null): QuorumMark[
     {
       nodes: p.promisers,
       kind: 'promise',
+      badge: `${node}'s`,
+      conflict: false,
       label: `${listing(p.promisers)} promised ${node}'s proposal ${p.proposalId}: a promise quorum.`,
     },
   ];
