@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
  * (Vitest, root the repository, so `test/**` is found wherever it lives).
  */
 const repo = fileURLToPath(new URL('.', import.meta.url));
+/** Loaded when first shown (dynamic imports): the home page, the projector screen, host tools. */
+const onDemand =
+  /\/client\/(main\.ts|components\/(Home|Screen|HostBar|HostLobby|NetworkPanel|SettingsForm|JoinLink)\.svelte)/;
 /** Where `npm run dev` runs the express + socket.io server. */
 const api = `http://localhost:${process.env.API_PORT ?? 3000}`;
 
@@ -21,6 +24,13 @@ export default defineConfig({
     target: 'es2022',
     // Browsers that run ES2022 preload modules themselves.
     modulePreload: { polyfill: false },
+    rolldownOptions: {
+      output: {
+        // Everything but the on-demand screens in one file: Rolldown would otherwise split the
+        // modules shared with those screens into common chunks, which gzip worse.
+        advancedChunks: { groups: [{ name: 'index', test: (id) => !onDemand.test(id) }] },
+      },
+    },
   },
   server: {
     fs: { allow: [repo] },

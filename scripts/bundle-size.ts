@@ -1,61 +1,78 @@
-// npm run build prints, after `vite build`, what a player's browser downloads.
+// `npm run build` runs this after `vite build`: what a player's browser downloads.
 //
 // The player view is the entry chunk of index.html plus every chunk it imports
-// statically (found in Vite's manifest), gzipped one file at a time at zlib's
-// default level, as a server or CDN would send them. Chunks loaded on demand
-// (the home page, the projector screen, host tools) are listed apart. The
-// build fails when the player view exceeds the budget.
+// statically (from Vite's manifest), each file gzipped at zlib's default level
+// (6), as a server compressing on the fly sends it. Chunks loaded on demand
+// (home page, projector screen, host tools) are listed apart. The budget is
+// checked by the browser tests; here it is only reported, so that `npm start`
+// never refuses to start over a kilobyte.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 interface Chunk {
   file: string;
   isEntry?: boolean;
   imports?: string[];
-  dynamicImports?: string[];
 }
 
 export const BUDGET_BYTES = 50_000;
-const dir = process.argv[2] ?? 'dist/client';
-const manifest = JSON.parse(readFileSync(join(dir, '.vite/manifest.json'), 'utf8')) as Record<
-  string,
-  Chunk
->;
 
-const gz = (file: string) => gzipSync(readFileSync(join(dir, file))).length;
-const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+export interface BundleSize {
+  /** Gzipped bytes of each file of the player view. */
+  player: Record<string, number>;
+  playerTotal: number;
+  /** Gzipped bytes of each chunk loaded on demand. */
+  onDemand: Record<string, number>;
+}
 
-function closure(keys: string[], seen = new Set<string>()): Set<string> {
-  for (const key of keys) {
-    if (seen.has(key)) continue;
+export function measure(dir: string): BundleSize {
+  const manifest = JSON.parse(readFileSync(join(dir, '.vite/manifest.json'), 'utf8')) as Record<
+    string,
+    Chunk
+  >;
+  const gz = (file: string) => gzipSync(readFileSync(join(dir, file))).length;
+  const entry = Object.keys(manifest).find((k) => manifest[k]!.isEntry);
+  if (!entry) throw new Error(`no entry chunk in ${dir}/.vite/manifest.json`);
+  const seen = new Set<string>();
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
     seen.add(key);
-    closure(manifest[key]?.imports ?? [], seen);
+    for (const next of manifest[key]?.imports ?? []) visit(next);
+  };
+  visit(entry);
+  const size: BundleSize = { player: {}, playerTotal: 0, onDemand: {} };
+  for (const [key, chunk] of Object.entries(manifest)) {
+    if (!chunk.file.endsWith('.js')) continue;
+    const bytes = gz(chunk.file);
+    if (seen.has(key)) {
+      size.player[chunk.file] = bytes;
+      size.playerTotal += bytes;
+    } else {
+      size.onDemand[chunk.file] = bytes;
+    }
   }
-  return seen;
+  return size;
 }
 
-const entry = Object.keys(manifest).find((k) => manifest[k]!.isEntry);
-if (!entry) throw new Error(`no entry chunk in ${dir}/.vite/manifest.json`);
-const player = closure([entry]);
-const lazy = Object.keys(manifest).filter(
-  (k) => !player.has(k) && manifest[k]!.file.endsWith('.js'),
-);
+const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
-let total = 0;
-console.log('\nJavaScript of the player view (entry + static imports), gzip:');
-for (const key of player) {
-  const bytes = gz(manifest[key]!.file);
-  total += bytes;
-  console.log(`  ${manifest[key]!.file.padEnd(40)} ${kb(bytes)}`);
-}
-console.log(`  total ${kb(total)} of a ${kb(BUDGET_BYTES)} budget`);
-if (lazy.length) {
-  console.log('Loaded on demand (home page, projector screen, host tools), gzip:');
-  for (const key of lazy)
-    console.log(`  ${manifest[key]!.file.padEnd(40)} ${kb(gz(manifest[key]!.file))}`);
-}
-if (total > BUDGET_BYTES) {
-  console.error(`The player view is ${kb(total - BUDGET_BYTES)} over its budget.`);
-  process.exit(1);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const size = measure(process.argv[2] ?? 'dist/client');
+  const rows = (files: Record<string, number>) =>
+    Object.entries(files).map(([file, bytes]) => `  ${file.padEnd(40)} ${kB(bytes)}`);
+  console.log(
+    [
+      '',
+      'JavaScript a player downloads (entry + its static imports), gzip level 6:',
+      ...rows(size.player),
+      `  total ${kB(size.playerTotal)} (budget ${kB(BUDGET_BYTES)})`,
+      'Loaded on demand (home page, projector screen, host tools), gzip:',
+      ...rows(size.onDemand),
+    ].join('\n'),
+  );
+  if (size.playerTotal > BUDGET_BYTES) {
+    console.warn(`WARNING: the player view is ${kB(size.playerTotal - BUDGET_BYTES)} over budget.`);
+  }
 }

@@ -50,7 +50,12 @@ export function buildClient(): { dir: string; cleanup: () => void } {
   execFileSync(
     join(repo, 'node_modules/.bin/vite'),
     ['build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'error'],
-    { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] },
+    // Vitest sets NODE_ENV=test, which would pull Svelte's development runtime into the bundle.
+    {
+      cwd: repo,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
   );
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
