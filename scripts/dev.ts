@@ -44,5 +44,8 @@ function stop(code = 0): void {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+console.log(
+  `npm run dev: play at Vite's address below; it proxies /socket.io and /api to the server on :${apiPort}.`,
+);
 run('server', bin('tsx'), ['watch', 'server/main.ts'], { PORT: apiPort, HOST: '127.0.0.1' });
 run('vite', bin('vite'), [], { API_PORT: apiPort });
