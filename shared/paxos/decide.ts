@@ -56,7 +56,24 @@ class Emitter {
 
   /** Sends a request; with instant delivery it is answered and the answer handled at once. */
   send(request: Unsent<Request>, auto: boolean): void {
-    const message = { ...request, id: this.state.nextMessageId } as Request;
+    const id = this.state.nextMessageId;
+    // Field by field, not `{ ...request, id }`: on Node 20 every object made by a spread
+    // plus a new key gets a hidden class of its own, and a fold over thousands of such
+    // messages runs megamorphic (3x slower, see bench/engine.ts). Same keys, same order.
+    const { from, to, proposalId } = request;
+    const message: Request =
+      request.kind === 'promiseRequest'
+        ? { kind: request.kind, from, to, proposalId, id }
+        : {
+            kind: request.kind,
+            from,
+            to,
+            proposalId,
+            value: request.value,
+            ownValue: request.ownValue,
+            promiserAccMax: request.promiserAccMax,
+            id,
+          };
     this.emit({ type: 'requestSent', message, auto });
     const { delivery, inbox = [] } = this.state.config;
     if (delivery === 'instant' && !inbox.includes(message.to)) this.answer(message.id);
@@ -77,23 +94,33 @@ class Emitter {
     const before = this.state.acceptors[request.to]!;
     const granted = answer ? answer === 'grant' : acceptorGrants(before, request.proposalId);
     const after = acceptorAfter(before, request, granted);
-    const base = {
-      id: this.state.nextMessageId,
-      from: request.to,
-      to: request.from,
-      granted,
-      promisedBefore: before.promisedId,
-    };
+    const id = this.state.nextMessageId;
+    const { to: from, from: to } = request;
+    const promisedBefore = before.promisedId;
+    // Literals, not `{ ...base, kind, ... }`: see `send`.
     const reply: Reply =
       request.kind === 'promiseRequest'
         ? {
-            ...base,
+            id,
+            from,
+            to,
+            granted,
+            promisedBefore,
             kind: 'promiseReply',
             request,
             promisedId: after.promisedId,
             accepted: after.accepted,
           }
-        : { ...base, kind: 'acceptReply', request, accepted: after.accepted };
+        : {
+            id,
+            from,
+            to,
+            granted,
+            promisedBefore,
+            kind: 'acceptReply',
+            request,
+            accepted: after.accepted,
+          };
     this.emit({ type: 'requestDelivered', messageId, reply });
     return reply;
   }

@@ -47,28 +47,35 @@ function withLoop(
   return withProposer(state, node, { ...proposer, propose: change(proposer.propose) });
 }
 
-/** The propose loop waiting on `id` now waits on `next` instead (or on nothing). */
-function replaceAwaited(state: PaxosState, id: number, next: number[]): PaxosState {
-  let out = state;
-  for (const [node, proposer] of Object.entries(state.proposers)) {
-    if (proposer.propose?.awaiting.includes(id)) {
-      out = withLoop(out, node, (loop) => ({
-        ...loop,
-        awaiting: loop.awaiting.flatMap((a) => (a === id ? next : [a])),
-      }));
-    }
-  }
-  return out;
+/**
+ * The proposers record with `node`'s propose loop waiting on `next` instead of
+ * `id` (or on nothing); the same record if its loop does not wait on `id`. Only
+ * the message's own proposer can wait on it: a loop waits on the requests it
+ * sent and on their replies, never on another node's messages.
+ */
+function proposersAwaiting(
+  proposers: Record<string, ProposerState>,
+  node: string,
+  id: number,
+  next: number[],
+): Record<string, ProposerState> {
+  const proposer = proposers[node];
+  const loop = proposer?.propose;
+  if (!loop || !loop.awaiting.includes(id)) return proposers;
+  const awaiting = loop.awaiting.flatMap((a) => (a === id ? next : [a]));
+  return { ...proposers, [node]: { ...proposer, propose: { ...loop, awaiting } } };
+}
+
+/** Drops tallies that can get no more votes (see liveTallies), keeping `state` if none. */
+function withLiveTallies(state: PaxosState): PaxosState {
+  const tallies = liveTallies(state);
+  return tallies === state.tallies ? state : { ...state, tallies };
 }
 
 function inFlight(state: PaxosState, id: number): Message {
   const message = state.inFlight.find((m) => m.id === id);
   if (!message) throw new Error(`event refers to message ${id}, which is not in flight`);
   return message;
-}
-
-function withoutMessage(state: PaxosState, id: number): PaxosState {
-  return { ...state, inFlight: state.inFlight.filter((m) => m.id !== id) };
 }
 
 /**
@@ -93,7 +100,7 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
             awaiting: [],
           }))
         : withLoop(next, event.node, () => null);
-      return { ...next, tallies: liveTallies(next) };
+      return withLiveTallies(next);
     }
     case 'proposeStarted':
       return withProposer(state, event.node, {
@@ -108,36 +115,38 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
       });
     case 'requestSent': {
       const m = event.message;
-      let next: PaxosState = {
+      const sender = state.proposers[m.from]!;
+      let proposer = proposerAfterSend(sender, m);
+      if (event.auto && proposer.propose) {
+        const phase = m.kind === 'promiseRequest' ? 'promise' : 'accept';
+        const loop = proposer.propose;
+        proposer = { ...proposer, propose: { ...loop, phase, awaiting: [...loop.awaiting, m.id] } };
+      }
+      return {
         ...state,
         nextMessageId: m.id + 1,
         inFlight: [...state.inFlight, m],
+        proposers:
+          proposer === sender ? state.proposers : { ...state.proposers, [m.from]: proposer },
       };
-      next = withProposer(next, m.from, proposerAfterSend(next.proposers[m.from]!, m));
-      if (event.auto) {
-        const phase = m.kind === 'promiseRequest' ? 'promise' : 'accept';
-        next = withLoop(next, m.from, (loop) => ({
-          ...loop,
-          phase,
-          awaiting: [...loop.awaiting, m.id],
-        }));
-      }
-      return next;
     }
     case 'requestDelivered': {
       const request = inFlight(state, event.messageId);
       if (!isRequest(request)) throw new Error(`message ${request.id} is not a request`);
       const { reply } = event;
       const before = state.acceptors[request.to]!;
+      const flight = state.inFlight.filter((m) => m.id !== request.id);
+      flight.push(reply);
       let next: PaxosState = {
-        ...withoutMessage(state, request.id),
+        ...state,
         nextMessageId: reply.id + 1,
         acceptors: {
           ...state.acceptors,
           [request.to]: acceptorAfter(before, request, reply.granted),
         },
+        inFlight: flight,
+        proposers: proposersAwaiting(state.proposers, request.from, request.id, [reply.id]),
       };
-      next = { ...next, inFlight: [...next.inFlight, reply] };
       if (reply.granted && before.promisedId !== null && before.promisedId > request.proposalId) {
         next = {
           ...next,
@@ -145,23 +154,37 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
         };
       }
       if (reply.granted && request.kind === 'acceptRequest') {
-        next = { ...next, ...observeVote(next, request.to, request.proposalId, request.value) };
+        // Named fields, not a second spread: a double spread gives the state a new hidden class.
+        const { tallies, chosen, findings } = observeVote(
+          next,
+          request.to,
+          request.proposalId,
+          request.value,
+        );
+        next = { ...next, tallies, chosen, findings };
       }
-      next = replaceAwaited(next, request.id, [reply.id]);
-      return { ...next, tallies: liveTallies(next) };
+      return withLiveTallies(next);
     }
     case 'replyDelivered': {
       const reply = inFlight(state, event.messageId);
       if (isRequest(reply)) throw new Error(`message ${reply.id} is not a reply`);
-      let next = withoutMessage(state, reply.id);
-      const proposer = next.proposers[reply.to]!;
-      next = withProposer(next, reply.to, proposerAfterReply(proposer, reply, state.config));
-      return replaceAwaited(next, reply.id, []);
+      const proposer = state.proposers[reply.to]!;
+      const after = proposerAfterReply(proposer, reply, state.config);
+      const proposers =
+        after === proposer ? state.proposers : { ...state.proposers, [reply.to]: after };
+      return {
+        ...state,
+        inFlight: state.inFlight.filter((m) => m.id !== reply.id),
+        proposers: proposersAwaiting(proposers, reply.to, reply.id, []),
+      };
     }
     case 'messageDropped': {
-      inFlight(state, event.messageId);
-      const next = replaceAwaited(withoutMessage(state, event.messageId), event.messageId, []);
-      return { ...next, tallies: liveTallies(next) };
+      const m = inFlight(state, event.messageId);
+      return withLiveTallies({
+        ...state,
+        inFlight: state.inFlight.filter((x) => x.id !== m.id),
+        proposers: proposersAwaiting(state.proposers, isRequest(m) ? m.from : m.to, m.id, []),
+      });
     }
     case 'messageDuplicated': {
       inFlight(state, event.messageId);
