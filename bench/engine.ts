@@ -1,0 +1,225 @@
+// npm run bench:engine
+//
+// How fast the Paxos engine folds a room's log, and how long it takes to rebuild
+// the state at an arbitrary point (what a late joiner, a replay slider or a server
+// restart costs). Logs are made by playing random commands through `decide`, with a
+// seeded PRNG so every run measures the same log.
+//
+// A room log is a sequence of rounds; each round starts a fresh Paxos instance
+// (instant or manual delivery, seed or lamport rule, several proposers) and its
+// events fold into that instance, as shared/room does on `roundStarted`.
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { decide } from '../shared/paxos/decide.ts';
+import type { PaxosCommand, PaxosEvent } from '../shared/paxos/events.ts';
+import { evolve, initialPaxosState } from '../shared/paxos/evolve.ts';
+import { hasPromiseQuorum } from '../shared/paxos/proposer.ts';
+import type { PaxosConfig, PaxosState } from '../shared/paxos/types.ts';
+
+const SEED = Number(process.env.BENCH_SEED ?? 20261127);
+const NAMES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva', 'Fay', 'Gus'];
+const MOVIES = ['Openhimer', 'Barbie', 'Heat', 'Up', 'Alien', 'Amélie'];
+
+/** mulberry32: small, fast, good enough to pick commands. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
+  };
+}
+type Rng = ReturnType<typeof prng>;
+
+type LogEntry = { type: 'roundStarted'; config: PaxosConfig } | PaxosEvent;
+
+function randomConfig(rng: Rng, delivery?: PaxosConfig['delivery']): PaxosConfig {
+  const size = 3 + rng.int(NAMES.length - 2);
+  const majority = Math.floor(size / 2) + 1;
+  return {
+    nodes: NAMES.slice(0, size),
+    // Mostly a majority; now and then the lesson about a minority quorum.
+    quorum: rng.next() < 0.85 ? majority : 1 + rng.int(majority - 1),
+    delivery: delivery ?? (rng.next() < 0.4 ? 'instant' : 'manual'),
+    valueRule: rng.next() < 0.5 ? 'seed' : 'lamport',
+  };
+}
+
+/** What a player (or the host's network panel) might do next. */
+function randomCommand(rng: Rng, s: PaxosState): PaxosCommand {
+  const { nodes } = s.config;
+  const proposers = nodes.slice(0, 2 + rng.int(3));
+  const node = rng.pick(proposers);
+  const to = rng.pick(nodes);
+  // Players deliver most of what is in flight: the more there is, the likelier a network
+  // action, so a round keeps a handful to a few dozen messages in flight, as in a game.
+  if (s.inFlight.length > 0 && rng.next() < Math.min(0.97, 0.45 + s.inFlight.length / 25)) {
+    const m = s.inFlight[rng.int(s.inFlight.length)]!;
+    const q = rng.next();
+    if (q < 0.9) return { type: 'deliver', messageId: m.id };
+    if (q < 0.95) return { type: 'drop', messageId: m.id };
+    if (q < 0.98) return { type: 'duplicate', messageId: m.id };
+    const answer = rng.next() < 0.5 ? 'grant' : 'reject';
+    return m.kind === 'promiseRequest' || m.kind === 'acceptRequest'
+      ? { type: 'deliver', messageId: m.id, answer }
+      : { type: 'deliver', messageId: m.id };
+  }
+  const r = rng.next();
+  if (r < 0.1 || s.proposers[node]!.proposalId === null) {
+    return { type: 'newProposal', node, value: rng.pick(MOVIES) };
+  }
+  if (r < 0.2) {
+    const targets = nodes.filter(() => rng.next() < 0.8);
+    return { type: 'propose', node, value: rng.pick(MOVIES), to: targets.length ? targets : nodes };
+  }
+  const ready = proposers.filter((p) => hasPromiseQuorum(s.proposers[p]!, s.config));
+  if (ready.length > 0 && r < 0.6) return { type: 'acceptRequest', node: rng.pick(ready), to };
+  return { type: 'promiseRequest', node, to };
+}
+
+/** A room log of about `target` events: rounds of `roundSize()` events each. */
+function buildLog(
+  rng: Rng,
+  target: number,
+  roundSize: () => number,
+  delivery?: PaxosConfig['delivery'],
+): { log: LogEntry[]; events: number; rounds: number; refused: number } {
+  const log: LogEntry[] = [];
+  let events = 0;
+  let rounds = 0;
+  let refused = 0;
+  while (events < target) {
+    const config = randomConfig(rng, delivery);
+    log.push({ type: 'roundStarted', config });
+    rounds++;
+    let state = initialPaxosState(config);
+    const end = Math.min(target, events + roundSize());
+    while (events < end) {
+      const decision = decide(state, randomCommand(rng, state));
+      if (!decision.ok) {
+        refused++;
+        continue;
+      }
+      for (const event of decision.events.slice(0, end - events)) {
+        state = evolve(state, event);
+        log.push(event);
+        events++;
+      }
+    }
+  }
+  return { log, events, rounds, refused };
+}
+
+/** Folds entries [0, end): what a server does to rebuild a room. */
+function fold(log: readonly LogEntry[], end = log.length): PaxosState | null {
+  let state: PaxosState | null = null;
+  for (let i = 0; i < end; i++) {
+    const entry = log[i]!;
+    if (entry.type === 'roundStarted') state = initialPaxosState(entry.config);
+    else state = evolve(state!, entry);
+  }
+  return state;
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const rate = (events: number, t: number) =>
+  `${Math.round(events / (t / 1000)).toLocaleString('en-US')} events/s`;
+
+/** Folds the whole log `reps` times; wall-clock best and median, and CPU time of the best. */
+function timeFolds(label: string, log: LogEntry[], events: number, reps: number): number {
+  fold(log); // warm-up
+  const runs: { wall: number; cpu: number }[] = [];
+  let sink = 0;
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    sink += fold(log)!.nextMessageId;
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    runs.push({ wall, cpu: (c.user + c.system) / 1000 });
+  }
+  runs.sort((a, b) => a.wall - b.wall);
+  const best = runs[0]!;
+  const median = runs[Math.floor(reps / 2)]!.wall;
+  console.log(label);
+  console.log(
+    `  fold, best of ${reps}:   ${ms(best.wall).padStart(11)}  = ${rate(events, best.wall)}`,
+  );
+  console.log(`  fold, median of ${reps}: ${ms(median).padStart(11)}  = ${rate(events, median)}`);
+  console.log(
+    `  CPU time of the best:  ${ms(best.cpu).padStart(11)}  (goal: >= 1,000,000 events/s)`,
+  );
+  if (sink === 0) console.log('(unreachable)');
+  return events / (best.wall / 1000);
+}
+
+function describeLog(log: LogEntry[], built: ReturnType<typeof buildLog>): string {
+  const counts = new Map<string, number>();
+  for (const e of log) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  const final = fold(log)!;
+  return (
+    `${built.events.toLocaleString('en-US')} events in ${built.rounds} rounds ` +
+    `(${built.refused.toLocaleString('en-US')} refused commands not logged); ` +
+    [...counts].map(([k, v]) => `${k} ${v}`).join(', ') +
+    `; last round: ${final.inFlight.length} in flight, ${final.chosen.length} chosen`
+  );
+}
+
+const rng = prng(SEED);
+console.log(`Paxos engine benchmark (node ${process.version}, seed ${SEED})`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (other work on the machine slows every figure)`,
+);
+console.log('');
+
+// 1. A 100,000-event room log: rounds of a few hundred to a few thousand events.
+{
+  const t0 = performance.now();
+  const built = buildLog(rng, 100_000, () => 300 + rng.int(2700));
+  const buildMs = performance.now() - t0;
+  console.log(`room log: ${describeLog(built.log, built)}`);
+  console.log(`  built through decide in ${ms(buildMs)}`);
+  timeFolds('100,000-event room log (mixed instant/manual rounds)', built.log, built.events, 9);
+}
+console.log('');
+
+// 2. The worst case for one instance: a single 100,000-event manual round.
+{
+  const built = buildLog(rng, 100_000, () => 100_000, 'manual');
+  console.log(`single round: ${describeLog(built.log, built)}`);
+  timeFolds('100,000 events in ONE manual round (worst case)', built.log, built.events, 5);
+}
+console.log('');
+
+// 3. Rebuilding the state at an arbitrary point of a 10,000-event log.
+{
+  const built = buildLog(rng, 10_000, () => 300 + rng.int(2700));
+  const { log } = built;
+  const points = Array.from({ length: 200 }, () => 1 + rng.int(log.length));
+  for (const p of points.slice(0, 20)) fold(log, p); // warm-up
+  const times: number[] = [];
+  for (const p of points) {
+    const t0 = performance.now();
+    fold(log, p);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`10,000-event room log: ${built.rounds} rounds`);
+  console.log(`rebuild at 200 random points (fold from the start to the point):`);
+  console.log(
+    `  p50 ${ms(quantile(times, 0.5))}, p99 ${ms(quantile(times, 0.99))}, ` +
+      `max ${ms(times.at(-1)!)}  (goal: < 16 ms)`,
+  );
+}
