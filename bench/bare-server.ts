@@ -8,6 +8,8 @@ import { Server } from 'socket.io';
 const httpServer = createServer((_req, res) => res.end('ok'));
 const io = new Server(httpServer, { maxHttpBufferSize: 16 * 1024, serveClient: false });
 const seqs = new Map<string, number>();
+// BARE_PAD bytes of filler per broadcast, to compare at the size of our events (bench --bare-pad).
+const pad = 'x'.repeat(Number(process.env.BARE_PAD ?? 0));
 let rooms = 0;
 
 io.on('connection', (socket) => {
@@ -26,7 +28,7 @@ io.on('connection', (socket) => {
     }
     const seq = (seqs.get(code) ?? 0) + 1;
     seqs.set(code, seq);
-    const envelope = { seq, at: Date.now(), event: { type: 'note', text: event } };
+    const envelope = { seq, at: Date.now(), event: { type: 'note', text: event, pad } };
     io.to(code).emit('room:events', { code, events: [envelope] });
     ack({ ok: true, data: { seq } });
   });

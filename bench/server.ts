@@ -1,6 +1,6 @@
 // npm run bench:server -- [--players 2000] [--room-size 5] [--rate 1] [--warmup 5]
 //   [--duration 20] [--step] [--steps 1000,2000,3000,4000,5000] [--only ours|bare]
-//   [--cpu-prof DIR] [--max-seconds 290]
+//   [--cpu-prof DIR] [--max-seconds 290] [--bare-pad BYTES]
 //
 // Starts our server (server/main.ts, real SQLite in a temp DATA_DIR) and a bare
 // socket.io server (bench/bare-server.ts: ack + room broadcast, no game) as
@@ -30,6 +30,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'max-seconds': { type: 'string', default: '290' },
+    'bare-pad': { type: 'string', default: '0' },
   },
 });
 const ROOM_SIZE = Number(flags['room-size']);
@@ -60,6 +61,8 @@ setTimeout(
 interface Report {
   memory: NodeJS.MemoryUsage;
   cpu: NodeJS.CpuUsage;
+  /** Our server only: the event loop's delay since the previous report. */
+  loopDelayMs?: { p99: number; max: number };
 }
 
 async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
@@ -82,6 +85,7 @@ async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: stri
       // The bots act once a second; the limit is raised only so a slow start cannot trip it.
       RATE_PER_SECOND: '100',
       RATE_BURST: '200',
+      BARE_PAD: flags['bare-pad'],
     },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -137,6 +141,10 @@ interface Result {
   unanswered: number;
   rssMB: number;
   cpuPercent: number;
+  /** Longest event-loop stall in the server seen during the run (ours only; 0 for bare). */
+  loopMaxMs: number;
+  /** CPU of this process (the bots) during the window: they share the two cores. */
+  generatorPercent: number;
   connectSeconds: number;
 }
 
@@ -147,10 +155,14 @@ async function measure(kind: Kind, players: number): Promise<Result> {
   await load.connect();
   const connectSeconds = (performance.now() - t0) / 1000;
   let peakRss = (await ask(child)).memory.rss;
+  let loopMax = 0;
   let cpuStart: Report['cpu'] | null = null;
   const sampler = setInterval(() => {
     ask(child).then(
-      (r) => (peakRss = Math.max(peakRss, r.memory.rss)),
+      (r) => {
+        peakRss = Math.max(peakRss, r.memory.rss);
+        if (r.loopDelayMs) loopMax = Math.max(loopMax, r.loopDelayMs.max);
+      },
       () => {},
     );
   }, 1000);
@@ -160,7 +172,11 @@ async function measure(kind: Kind, players: number): Promise<Result> {
       () => {},
     );
   }, WARMUP_MS);
+  let genStart = process.cpuUsage();
+  const genTimer = setTimeout(() => (genStart = process.cpuUsage()), WARMUP_MS);
   await load.run(RATE, WARMUP_MS, MEASURE_MS);
+  const gen = process.cpuUsage(genStart);
+  clearTimeout(genTimer);
   const end = await ask(child);
   clearInterval(sampler);
   clearTimeout(windowStart);
@@ -180,6 +196,8 @@ async function measure(kind: Kind, players: number): Promise<Result> {
     errors: s.errors,
     unanswered: s.unanswered,
     rssMB: Math.max(peakRss, end.memory.rss) / 2 ** 20,
+    loopMaxMs: loopMax,
+    generatorPercent: (gen.user + gen.system) / 10 / MEASURE_MS,
     cpuPercent: cpuMicros / 10 / MEASURE_MS,
     connectSeconds,
   };
@@ -197,6 +215,8 @@ function print(r: Result): void {
       `ack p50 ${ms(r.ack[0])} p99 ${ms(r.ack[1])}  ` +
       `broadcast p50 ${ms(r.broadcast[0])} p99 ${ms(r.broadcast[1])}  ` +
       `cpu ${r.cpuPercent.toFixed(0)}%  rss ${r.rssMB.toFixed(0)} MB  ` +
+      (r.loopMaxMs ? `loop stall max ${ms(r.loopMaxMs)}  ` : '') +
+      `bots cpu ${r.generatorPercent.toFixed(0)}%  ` +
       `(connect ${r.connectSeconds.toFixed(1)} s${errors ? `; refused: ${errors}` : ''}` +
       `${r.unanswered ? `; unanswered ${r.unanswered}` : ''})`,
   );

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
@@ -45,13 +46,18 @@ if (host === '0.0.0.0' || host === '::') {
 console.log(`listening on http://${host}:${bound}`);
 
 // Benchmarks ask the server for its memory over IPC when they spawned it with a channel.
+// The event loop's delay since the last report says whether the server itself queues work.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+if (process.send) loopDelay.enable();
 process.on('message', (message: unknown) => {
   if (message === 'memory') {
     const report = {
       memory: process.memoryUsage(),
       cpu: process.cpuUsage(),
       rooms: server.rooms.size,
+      loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     };
+    loopDelay.reset();
     process.send?.(report);
   }
 });

@@ -69,6 +69,9 @@ export class SqliteStore {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Checkpointer(path);
     }
+    // A rowid table: events arrive in time order, so rows append at the end of
+    // the table and only the small (room, seq) key index is written at random
+    // (a WITHOUT ROWID table cost twice as much per command with ~1 KB rows).
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         room TEXT NOT NULL,
@@ -76,7 +79,7 @@ export class SqliteStore {
         at INTEGER NOT NULL,
         event TEXT NOT NULL,
         PRIMARY KEY (room, seq)
-      ) WITHOUT ROWID;
+      );
       CREATE TABLE IF NOT EXISTS credentials (
         token_hash TEXT PRIMARY KEY,
         room TEXT NOT NULL,
