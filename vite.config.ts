@@ -28,7 +28,7 @@ export default defineConfig({
       output: {
         // Everything but the on-demand screens in one file: Rolldown would otherwise split the
         // modules shared with those screens into common chunks, which gzip worse.
-        advancedChunks: { groups: [{ name: 'index', test: (id) => !onDemand.test(id) }] },
+        codeSplitting: { groups: [{ name: 'index', test: (id) => !onDemand.test(id) }] },
       },
     },
   },
