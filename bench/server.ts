@@ -35,8 +35,8 @@ const { values: flags } = parseArgs({
 });
 const ROOM_SIZE = Number(flags['room-size']);
 const RATE = Number(flags.rate);
-const WARMUP_MS = Number(flags.warmup ?? (flags.step ? 3 : 5)) * 1000;
-const MEASURE_MS = Number(flags.duration ?? (flags.step ? 10 : 20)) * 1000;
+const WARMUP_MS = Number(flags.warmup ?? (flags.step ? 2 : 5)) * 1000;
+const MEASURE_MS = Number(flags.duration ?? (flags.step ? 8 : 20)) * 1000;
 const LIMIT_MS = 100;
 const repo = fileURLToPath(new URL('..', import.meta.url));
 type Kind = 'ours' | 'bare';
