@@ -138,13 +138,20 @@ describe("the engine prints what the seed notebook's Python prints", () => {
   const seedCases = [1, 2, 3].map(
     (n) => JSON.parse(readFileSync(`${ROOT}scenarios/seed-case-${n}.json`, 'utf8')) as unknown,
   );
+  // The instant-delivery examples of docs/SCENARIOS.md, which says the notebook prints the same.
+  const docExamples = readFileSync(`${ROOT}docs/SCENARIOS.md`, 'utf8')
+    .split(/^```/m)
+    .filter((block) => block.startsWith('json\n'))
+    .map((block) => JSON.parse(block.slice(5)) as { delivery?: string })
+    .filter((scenario) => (scenario.delivery ?? 'instant') === 'instant');
   const random = fc.sample(scenarioArb, { seed: SEED, numRuns: RUNS });
-  const all = [...seedCases, LATE_PROMISE, ...random];
+  const all = [...seedCases, LATE_PROMISE, ...docExamples, ...random];
   let theirs: string[] | undefined;
   /** Every scenario goes through one python3 process, run once for this file. */
   const python = () => (theirs ??= pythonTranscripts(all));
 
-  it(`for the three seed cases and ${RUNS} random scenarios (one python3 process)`, () => {
+  it(`for the seed cases, the docs' examples and ${RUNS} random scenarios (one python3 process)`, () => {
+    expect(docExamples.length).toBeGreaterThanOrEqual(2);
     const transcripts = python();
     all.forEach((scenario, i) => {
       const mine = ours(scenario).transcript;

@@ -244,3 +244,42 @@ describe('scenario files: what is refused, and where', () => {
     );
   });
 });
+
+/** The fenced code blocks of a markdown text, each with its language and the prose before it. */
+function codeBlocks(markdown: string) {
+  const parts = markdown.split(/^```/m); // prose, block, prose, block, ...
+  const blocks: { lang: string; body: string; before: string }[] = [];
+  for (let i = 1; i < parts.length; i += 2) {
+    const newline = parts[i]!.indexOf('\n');
+    blocks.push({
+      lang: parts[i]!.slice(0, newline),
+      body: parts[i]!.slice(newline + 1),
+      before: parts[i - 1]!,
+    });
+  }
+  return blocks;
+}
+
+describe('docs/SCENARIOS.md', () => {
+  const blocks = codeBlocks(read('docs/SCENARIOS.md'));
+
+  it('has two worked examples, and each prints exactly the transcript shown', () => {
+    // An example is a json block followed by "prints…:" and the text block it prints.
+    const examples = blocks.flatMap((b, i) => {
+      const next = blocks[i + 1];
+      return b.lang === 'json' && next?.lang === 'text' && next.before.trim().startsWith('prints')
+        ? [{ scenario: JSON.parse(b.body) as unknown, shown: next.body }]
+        : [];
+    });
+    expect(examples).toHaveLength(2);
+    for (const { scenario, shown } of examples) {
+      expect(runScenario(parseScenario(scenario)).transcript).toBe(shown);
+    }
+  });
+
+  it('every json block in it is a valid scenario', () => {
+    const json = blocks.filter((b) => b.lang === 'json');
+    expect(json.length).toBeGreaterThanOrEqual(3);
+    for (const b of json) expect(() => parseScenario(JSON.parse(b.body))).not.toThrow();
+  });
+});
