@@ -106,6 +106,22 @@ describe('room host', () => {
     expect(second.rooms.open(code)!.players.some((p) => p.connected)).toBe(false);
   });
 
+  it('sync sends up to 500 missed events, and a snapshot past that', async () => {
+    const { rooms } = host(':memory:');
+    const code = rooms.create(SETTINGS).code;
+    rooms.subscribe(code);
+    const said = [];
+    for (let i = 0; i < 600; i++) said.push(rooms.run(code, { type: 'say', text: `${i}` }, HOST));
+    await Promise.all(said);
+    const near = rooms.sync(code, 101);
+    expect('events' in near && near.events.map((e) => e.seq)).toEqual(
+      Array.from({ length: 500 }, (_, i) => 102 + i),
+    );
+    const far = rooms.sync(code, 100);
+    expect('snapshot' in far && far.snapshot.state.seq).toBe(601);
+    expect(rooms.sync(code, 601)).toEqual({ events: [] });
+  });
+
   it('a room leaves memory when nobody looks and nothing is queued', async () => {
     const { rooms } = host(':memory:');
     const code = rooms.create(SETTINGS).code;
