@@ -5,7 +5,7 @@ export const SIZE = 640;
 export const C = SIZE / 2;
 export const R = 228;
 /** A friend's card. */
-export const W = 184;
+export const W = 196;
 export const H = 112;
 
 export interface Point {
