@@ -1,5 +1,6 @@
 // Who may act as whom: tokens, seats, host and player roles, kicks and leaves.
 import type { Ack } from '../../shared/protocol/index.ts';
+import type { Envelope } from '../../shared/room/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, TestServer } from './helpers.ts';
 import {
@@ -56,6 +57,27 @@ describe('tokens and seats', () => {
       connected: true,
     });
     closeAll(host, again, ...players);
+  });
+
+  it('a socket gone while its join commits leaves the player offline, not stuck online', async () => {
+    const { code, host, players } = await seatedRoom(t.url);
+    const ghost = await connect(t.url);
+    ghost.emit('room:join', { code, name: 'ghost' }, () => {});
+    ghost.disconnect();
+    let last: Envelope[] = [];
+    const offline = async () => {
+      last = await roomLog(t.url, code);
+      const joined = last.find(
+        (e) => e.event.type === 'playerJoined' && e.event.player.name === 'ghost',
+      );
+      const id = joined?.event.type === 'playerJoined' ? joined.event.player.id : null;
+      return last.some(
+        (e) => e.event.type === 'presenceChanged' && e.event.playerId === id && !e.event.connected,
+      );
+    };
+    for (let i = 0; i < 100 && !(await offline()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await offline()).toBe(true);
+    closeAll(host, ...players);
   });
 
   it('a second socket acts for a seat only because it holds that seat’s token', async () => {
