@@ -1,6 +1,6 @@
 // npm run bench:server -- [--players 2000] [--room-size 5] [--rate 1] [--warmup 5]
 //   [--duration 20] [--step] [--steps 1000,2000,3000,4000,5000] [--only ours|bare]
-//   [--cpu-prof DIR] [--max-seconds 290] [--bare-pad BYTES]
+//   [--cpu-prof DIR] [--max-seconds 290] [--bare-pad BYTES] [--repeat K]
 //
 // Starts our server (server/main.ts, real SQLite in a temp DATA_DIR) and a bare
 // socket.io server (bench/bare-server.ts: ack + room broadcast, no game) as
@@ -31,6 +31,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     'max-seconds': { type: 'string', default: '290' },
     'bare-pad': { type: 'string', default: '0' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 const ROOM_SIZE = Number(flags['room-size']);
@@ -203,6 +204,11 @@ async function measure(kind: Kind, players: number): Promise<Result> {
   };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : 'n/a');
 const worstP99 = (r: Result) => Math.max(r.ack[1], r.broadcast[1]) + r.unanswered * Infinity;
 
@@ -229,18 +235,25 @@ async function main(): Promise<void> {
   );
   if (!flags.step) {
     const players = Number(flags.players);
-    const results: Partial<Record<Kind, Result>> = {};
-    for (const kind of kinds) {
-      results[kind] = await measure(kind, players);
-      print(results[kind]);
+    // --repeat alternates the servers so that other load on the machine hits both alike.
+    const runs: Record<Kind, Result[]> = { ours: [], bare: [] };
+    for (let i = 0; i < Number(flags.repeat); i++) {
+      for (const kind of kinds) {
+        const r = await measure(kind, players);
+        runs[kind].push(r);
+        print(r);
+      }
     }
-    const { ours, bare } = results;
-    if (ours && bare) {
-      const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    const med = (kind: Kind, pick: (r: Result) => number) => median(runs[kind].map(pick));
+    if (runs.ours.length && runs.bare.length) {
+      const ratio = (pick: (r: Result) => number) =>
+        `${(med('ours', pick) / med('bare', pick)).toFixed(2)}x`;
+      const label = runs.ours.length > 1 ? 'ratio of medians ours/bare' : 'ratio ours/bare';
       console.log(
-        `ratio ours/bare: ack p50 ${ratio(ours.ack[0], bare.ack[0])}x p99 ${ratio(ours.ack[1], bare.ack[1])}x  ` +
-          `broadcast p50 ${ratio(ours.broadcast[0], bare.broadcast[0])}x p99 ${ratio(ours.broadcast[1], bare.broadcast[1])}x  ` +
-          `rss ${ratio(ours.rssMB, bare.rssMB)}x  (goal: p99 within 1.5x)`,
+        `${label}: ack p50 ${ratio((r) => r.ack[0])} p99 ${ratio((r) => r.ack[1])}  ` +
+          `broadcast p50 ${ratio((r) => r.broadcast[0])} p99 ${ratio((r) => r.broadcast[1])}  ` +
+          `cpu per command ${ratio((r) => r.cpuPercent / r.perSecond)}  rss ${ratio((r) => r.rssMB)}  ` +
+          `(goal: p99 within 1.5x)`,
       );
     }
     return;
