@@ -36,7 +36,7 @@ export type RunResult = { ok: true; seq: number } | { ok: false; error: ErrorBod
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token).digest('hex');
 export const newToken = (): string => randomBytes(18).toString('base64url');
-const newPlayerId = (): string => randomBytes(9).toString('base64url');
+export const newPlayerId = (): string => randomBytes(9).toString('base64url');
 
 function newCode(): string {
   let code = '';

@@ -12,10 +12,12 @@ import type {
 import type { ClientEventName, ParsedPayload } from '../shared/protocol/schemas.ts';
 import { isClientEventName, parseClientPayload } from '../shared/protocol/schemas.ts';
 import type { Actor, RoomCommand } from '../shared/room/index.ts';
+import { freeSeat } from '../shared/room/index.ts';
 import type { Logger } from './log.ts';
 import type { RateLimit } from './ratelimit.ts';
 import { TokenBucket } from './ratelimit.ts';
 import type { RoomHost, RunResult, Transport } from './rooms.ts';
+import { newPlayerId } from './rooms.ts';
 
 /** Who a socket is, as verified by the server: set only by create, join, resume and watch. */
 export interface SocketData {
@@ -180,9 +182,16 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
       if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
       return { ok: true, data: rooms.sync(code, since) };
     },
-    'room:leave': (socket) => {
-      const { playerId } = socket.data;
-      return act(socket, 'player', { type: 'leave', playerId: playerId ?? '' });
+    'room:leave': (socket, { bot }) => {
+      const { playerId, code } = socket.data;
+      if (!bot) return act(socket, 'player', { type: 'leave', playerId: playerId ?? '' });
+      const seat = (code && rooms.open(code)?.players.find((p) => p.id === playerId)?.seat) ?? '';
+      return act(socket, 'player', {
+        type: 'leaveToBot',
+        playerId: newPlayerId(),
+        name: botName(seat),
+        kind: bot,
+      });
     },
     'node:newProposal': (socket, { value }) => node(socket, { type: 'newProposal', value }),
     'node:promiseRequest': (socket, { to }) => node(socket, { type: 'promiseRequest', to }),
@@ -196,8 +205,28 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
     'host:close': (socket) => host(socket, { type: 'close' }),
     'host:network': (socket, { action, messageId, answer }) =>
       host(socket, { type: 'network', action, messageId, answer }),
+    'node:answer': (socket, { messageId, answer }) =>
+      act(socket, 'player', { type: 'answer', messageId, answer }),
+    'node:endTurn': (socket) => act(socket, 'player', { type: 'endTurn' }),
+    'host:pause': (socket) => host(socket, { type: 'pause' }),
+    'host:resume': (socket) => host(socket, { type: 'resume' }),
+    'host:skipTurn': (socket) => host(socket, { type: 'skipTurn' }),
+    'host:addBot': (socket, { kind, seat }) => {
+      const state = socket.data.code ? rooms.open(socket.data.code) : undefined;
+      const where = seat ?? (state ? freeSeat(state) : null) ?? '';
+      return host(socket, {
+        type: 'addBot',
+        playerId: newPlayerId(),
+        name: botName(where),
+        kind,
+        seat: where || null,
+      });
+    },
   };
 }
+
+/** A bot is named after its seat, so players can tell who is who. */
+const botName = (seat: string): string => `${seat || 'A'} (bot)`;
 
 /**
  * The socket edge: every event is rate-limited, parsed by its schema, mapped

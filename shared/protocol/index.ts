@@ -2,7 +2,7 @@
  * The socket.io contract between browsers (or bots) and the server.
  * docs/PROTOCOL.md explains every event with a worked session.
  */
-import type { Envelope, RoomState } from '../room/index.ts';
+import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
 import type { ClientEventName, ClientPayload } from './schemas.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
@@ -40,6 +40,22 @@ export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 /** The room as the receiver may see it, at event `seq` (= `state.seq`). */
 export interface Snapshot {
   state: RoomState;
+  /**
+   * Fog of war only: the log lines this seat may read so far. A fogged seat
+   * gets views, not events, so it cannot print the transcript itself.
+   */
+  lines?: TranscriptLine[];
+}
+
+/**
+ * Fog of war: what a seated player receives instead of `room:events` while a
+ * fogged round is played — their seat's view of the room after event `seq`,
+ * and the new log lines about their node. `state.hiddenFrom` names the seat.
+ */
+export interface View {
+  code: string;
+  state: RoomState;
+  lines: TranscriptLine[];
 }
 
 /** Who this socket is in the room. A socket can be the host and a player at once. */
@@ -94,6 +110,12 @@ interface AckData {
   'host:say': Done;
   'host:close': Done;
   'host:network': Done;
+  'node:answer': Done;
+  'node:endTurn': Done;
+  'host:pause': Done;
+  'host:resume': Done;
+  'host:skipTurn': Done;
+  'host:addBot': Done;
 }
 
 export type AckOf<E extends ClientEventName> = Ack<AckData[E]>;
@@ -105,6 +127,8 @@ export type ClientToServerEvents = {
 export interface ServerToClientEvents {
   /** New events of the room this socket is in, in order, without gaps. */
   'room:events': (batch: { code: string; events: Envelope[] }) => void;
+  /** Fog of war: this seat's view after new events (instead of `room:events`). */
+  'room:view': (view: View) => void;
   /**
    * This socket's player was kicked by the host or left (from any of its
    * sockets): its token no longer works and the socket is now a watcher.

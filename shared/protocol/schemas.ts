@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { DELIVERY, VALUE_RULES } from '../paxos/types.ts';
 import { NODE_NAME_MAX, VALUE_MAX } from '../names.ts';
 import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/types.ts';
+import { ACCEPTOR_MODES, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
+import { BOT_KINDS } from '../bots.ts';
 
 /** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -51,6 +53,17 @@ export const playerId = z
   .regex(/^[A-Za-z0-9_-]+$/);
 export const messageId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
+export const roundRules = z.strictObject({
+  mode: z.enum(MODES).default('realtime'),
+  actionsPerTurn: z.number().int().min(1).max(10).default(2),
+  turnSeconds: z.number().int().min(5).max(600).default(45),
+  turnLimit: z.number().int().min(1).max(500).nullable().default(null),
+  visibility: z.enum(VISIBILITIES).default('open'),
+  acceptors: z.enum(ACCEPTOR_MODES).default('engine'),
+  wrongAnswers: z.enum(WRONG_ANSWERS).default('refuse'),
+  endWhenChosen: z.boolean().default(true),
+});
+
 export const roomSettings = z
   .strictObject({
     movies: z.array(movieTitle).min(1).max(12).default(DEFAULT_MOVIES),
@@ -58,6 +71,7 @@ export const roomSettings = z
     quorum: z.number().int().min(1).max(MAX_SEATS).nullable().default(null),
     delivery: z.enum(DELIVERY).default('instant'),
     valueRule: z.enum(VALUE_RULES).default('seed'),
+    rules: roundRules.default(roundRules.parse({})),
   })
   .refine((s) => s.quorum === null || s.quorum <= s.seats, {
     message: 'The quorum cannot be larger than the number of seats',
@@ -77,17 +91,27 @@ export const clientPayloads = {
   'room:resume': z.strictObject({ code: roomCode, token }),
   'room:watch': z.strictObject({ code: roomCode }),
   'room:sync': z.strictObject({ since: z.number().int().min(0) }),
-  'room:leave': empty,
+  /** With `bot`, a bot of that kind takes the seat the player leaves. */
+  'room:leave': z.strictObject({ bot: z.enum(BOT_KINDS).optional() }),
   'node:newProposal': z.strictObject({ value: movieTitle }),
   'node:promiseRequest': z.strictObject({ to: nodeName }),
   'node:acceptRequest': z.strictObject({ to: nodeName }),
   'node:propose': z.strictObject({ value: movieTitle, to: z.array(nodeName).min(1).max(14) }),
+  'node:answer': z.strictObject({ messageId, answer: z.enum(['grant', 'reject']) }),
+  'node:endTurn': empty,
   'host:settings': z.strictObject({ settings: roomSettings }),
   'host:startRound': empty,
   'host:endRound': empty,
   'host:kick': z.strictObject({ playerId }),
   'host:say': z.strictObject({ text: z.string().min(1).max(500) }),
   'host:close': empty,
+  'host:pause': empty,
+  'host:resume': empty,
+  'host:skipTurn': empty,
+  'host:addBot': z.strictObject({
+    kind: z.enum(BOT_KINDS),
+    seat: nodeName.nullable().default(null),
+  }),
   'host:network': z.strictObject({
     action: z.enum(['deliver', 'drop', 'duplicate']),
     messageId,

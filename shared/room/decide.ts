@@ -1,21 +1,8 @@
 import type { PaxosCommand } from '../paxos/index.ts';
-import { decide as decidePaxos } from '../paxos/index.ts';
 import { MAX_PLAYERS, freeSeat, paxosConfig, quorumOf, sameName, seatNames } from './rules.ts';
-import type {
-  Actor,
-  NodeCommand,
-  RoomCommand,
-  RoomDecision,
-  RoomError,
-  RoomEvent,
-  RoomState,
-} from './types.ts';
-
-const fail = (code: RoomError['code'], message: string, seedLine?: string): RoomDecision => ({
-  ok: false,
-  error: seedLine === undefined ? { code, message } : { code, message, seedLine },
-});
-const ok = (...events: RoomEvent[]): RoomDecision => ({ ok: true, events });
+import { answerMove, consequences, fail, nodeMove, ok, paxosEvents, preview } from './play.ts';
+import { passTurn, rulesOf, startNextTurn, waitingForTurn } from './turns.ts';
+import type { Actor, Player, RoomCommand, RoomDecision, RoomEvent, RoomState } from './types.ts';
 
 const HOST_ONLY = new Set<RoomCommand['type']>([
   'kick',
@@ -25,9 +12,19 @@ const HOST_ONLY = new Set<RoomCommand['type']>([
   'say',
   'close',
   'network',
+  'pause',
+  'resume',
+  'skipTurn',
+  'addBot',
 ]);
-const SYSTEM_ONLY = new Set<RoomCommand['type']>(['join', 'presence']);
-const PLAYER_ONLY = new Set<RoomCommand['type']>(['node', 'leave']);
+const SYSTEM_ONLY = new Set<RoomCommand['type']>(['join', 'presence', 'tick']);
+const PLAYER_ONLY = new Set<RoomCommand['type']>([
+  'node',
+  'leave',
+  'answer',
+  'endTurn',
+  'leaveToBot',
+]);
 
 function authorize(command: RoomCommand, actor: Actor): RoomDecision | null {
   if (HOST_ONLY.has(command.type) && actor.role !== 'host') {
@@ -42,50 +39,123 @@ function authorize(command: RoomCommand, actor: Actor): RoomDecision | null {
   return null;
 }
 
-function toPaxos(node: string, command: NodeCommand): PaxosCommand {
-  return { ...command, node };
+function actingPlayer(state: RoomState, actor: Actor): Player | RoomDecision {
+  const id = actor.role === 'player' ? actor.playerId : null;
+  const player = state.players.find((p) => p.id === id);
+  if (!player) return fail('forbidden', 'You are not in this room.');
+  if (player.seat === null)
+    return fail('forbidden', 'Spectators watch; they cannot act as a node.');
+  return player;
+}
+
+/** A seated newcomer may be the one a waiting turn-based round was waiting for. */
+function joined(state: RoomState, player: Player): RoomEvent[] {
+  const events: RoomEvent[] = [{ type: 'playerJoined', player }];
+  const after = preview(state, events);
+  return waitingForTurn(after) ? [...events, ...startNextTurn(after, null)] : events;
+}
+
+/** A player leaves (or is kicked); if it was their turn, the turn passes. */
+function departed(state: RoomState, playerId: string, reason: 'left' | 'kicked'): RoomEvent[] {
+  const seat = state.players.find((p) => p.id === playerId)?.seat ?? null;
+  const events: RoomEvent[] = [{ type: 'playerLeft', playerId, reason }];
+  const after = preview(state, events);
+  return seat !== null && after.round?.turn?.seat === seat && after.round.status === 'playing'
+    ? [...events, ...passTurn(after, 'left')]
+    : events;
+}
+
+function newName(state: RoomState, name: string): RoomDecision | null {
+  if (state.players.some((p) => sameName(p.name, name))) {
+    return fail('conflict', `Someone in this room is already called "${name}".`);
+  }
+  if (state.players.length >= MAX_PLAYERS) return fail('conflict', 'This room is full.');
+  return null;
 }
 
 /**
  * What a command does to a room: events, or a typed refusal that changes
- * nothing. Pure: identities and ids come in the command, time in the server's
- * envelope. Who may do what is decided here, not in the server.
+ * nothing. Pure: identities and ids come in the command, time in `tick`
+ * commands and the server's envelope. Who may do what is decided here.
  */
 export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor): RoomDecision {
   const denied = authorize(command, actor);
   if (denied) return denied;
   if (state.status === 'closed') {
-    return command.type === 'presence' ? ok() : fail('conflict', 'This room is closed.');
+    return command.type === 'presence' || command.type === 'tick'
+      ? ok()
+      : fail('conflict', 'This room is closed.');
   }
   const round = state.round?.status === 'playing' ? state.round : null;
 
   switch (command.type) {
     case 'join': {
-      if (state.players.some((p) => sameName(p.name, command.name))) {
-        return fail('conflict', `Someone in this room is already called "${command.name}".`);
-      }
-      if (state.players.length >= MAX_PLAYERS) return fail('conflict', 'This room is full.');
+      const refused = newName(state, command.name);
+      if (refused) return refused;
       const seat = command.spectator ? null : freeSeat(state);
-      return ok({
-        type: 'playerJoined',
-        player: { id: command.playerId, name: command.name, seat, connected: true },
-      });
+      return ok(
+        ...joined(state, { id: command.playerId, name: command.name, seat, connected: true }),
+      );
+    }
+    case 'addBot': {
+      const refused = newName(state, command.name);
+      if (refused) return refused;
+      const seat = command.seat ?? freeSeat(state);
+      if (seat === null) return fail('conflict', 'Every seat is taken.');
+      if (
+        !seatNames(state.settings.seats).includes(seat) &&
+        !state.round?.paxos.config.nodes.includes(seat)
+      ) {
+        return fail('not_found', `There is no seat ${seat} in this room.`);
+      }
+      if (state.players.some((p) => p.seat === seat)) return fail('conflict', `${seat} is taken.`);
+      const bot: Player = {
+        id: command.playerId,
+        name: command.name,
+        seat,
+        connected: true,
+        bot: command.kind,
+      };
+      return ok(...joined(state, bot));
+    }
+    case 'leaveToBot': {
+      const player = actingPlayer(state, actor);
+      if ('ok' in player) return player;
+      const refused = newName(state, command.name);
+      if (refused) return refused;
+      const bot: Player = {
+        id: command.playerId,
+        name: command.name,
+        seat: player.seat,
+        connected: true,
+        bot: command.kind,
+      };
+      // The bot sits down in the same event batch, so a turn in progress stays with the seat.
+      return ok(
+        { type: 'playerLeft', playerId: player.id, reason: 'left' },
+        { type: 'playerJoined', player: bot },
+      );
     }
     case 'leave':
     case 'kick': {
       const id =
         command.type === 'leave' ? (actor as { playerId: string }).playerId : command.playerId;
       if (!state.players.some((p) => p.id === id)) return fail('not_found', 'No such player.');
-      return ok({
-        type: 'playerLeft',
-        playerId: id,
-        reason: command.type === 'leave' ? 'left' : 'kicked',
-      });
+      return ok(...departed(state, id, command.type === 'leave' ? 'left' : 'kicked'));
     }
     case 'presence': {
       const player = state.players.find((p) => p.id === command.playerId);
       if (!player || player.connected === command.connected) return ok();
-      return ok({ type: 'presenceChanged', playerId: player.id, connected: command.connected });
+      const events: RoomEvent[] = [
+        { type: 'presenceChanged', playerId: player.id, connected: command.connected },
+      ];
+      const after = preview(state, events);
+      if (!command.connected && round?.turn?.seat === player.seat && player.seat !== null) {
+        return ok(...events, ...passTurn(after, 'disconnected'));
+      }
+      if (command.connected && waitingForTurn(after))
+        return ok(...events, ...startNextTurn(after, null));
+      return ok(...events);
     }
     case 'updateSettings': {
       const { settings } = command;
@@ -107,12 +177,14 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
     }
     case 'startRound': {
       const number = (state.round?.number ?? 0) + 1;
-      const start: RoomEvent = {
-        type: 'roundStarted',
-        number,
-        config: paxosConfig(state.settings),
-      };
-      return round ? ok({ type: 'roundEnded', reason: 'restart' }, start) : ok(start);
+      const rules = rulesOf(state.settings);
+      const config = paxosConfig(state.settings);
+      if (rules.acceptors === 'players') {
+        config.inbox = config.nodes.filter((n) => state.players.some((p) => p.seat === n));
+      }
+      const events: RoomEvent[] = round ? [{ type: 'roundEnded', reason: 'restart' }] : [];
+      events.push({ type: 'roundStarted', number, config, rules });
+      return ok(...events, ...startNextTurn(preview(state, events), null));
     }
     case 'endRound':
       return round
@@ -124,36 +196,50 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       return round
         ? ok({ type: 'roundEnded', reason: 'host' }, { type: 'roomClosed' })
         : ok({ type: 'roomClosed' });
+    case 'pause':
+      if (!round) return fail('conflict', 'No round is being played.');
+      return state.paused
+        ? fail('conflict', 'The game is already paused.')
+        : ok({ type: 'paused' });
+    case 'resume':
+      return state.paused ? ok({ type: 'resumed' }) : fail('conflict', 'The game is not paused.');
+    case 'skipTurn':
+      if (!round?.turn?.seat) return fail('conflict', 'No turn is being played.');
+      return ok(...passTurn(state, 'skipped'));
+    case 'tick': {
+      const turn = round?.turn;
+      if (!turn?.seat || state.paused || turn.endsAt === null || command.now < turn.endsAt)
+        return ok();
+      return ok(...passTurn(state, 'timeout'));
+    }
+    case 'endTurn': {
+      const player = actingPlayer(state, actor);
+      if ('ok' in player) return player;
+      if (!round?.turn) return fail('conflict', 'This round is not turn-based.');
+      if (round.turn.seat !== player.seat) return fail('conflict', 'It is not your turn.');
+      return ok(...passTurn(state, 'passed'));
+    }
     case 'node': {
-      const playerId = (actor as { playerId: string }).playerId;
-      const player = state.players.find((p) => p.id === playerId);
-      if (!player) return fail('forbidden', 'You are not in this room.');
-      if (player.seat === null)
-        return fail('forbidden', 'Spectators watch; they cannot act as a node.');
-      if (!round) return fail('conflict', 'The round has not started yet: wait for the host.');
-      return paxos(round.paxos, toPaxos(player.seat, command.command), player.id);
+      const player = actingPlayer(state, actor);
+      if ('ok' in player) return player;
+      return nodeMove(state, player, command.command);
+    }
+    case 'answer': {
+      const player = actingPlayer(state, actor);
+      if ('ok' in player) return player;
+      return answerMove(state, player, command.messageId, command.answer);
     }
     case 'network': {
       if (!round) return fail('conflict', 'No round is being played.');
       const { action, messageId, answer } = command;
       const paxosCommand: PaxosCommand =
         action === 'deliver' ? { type: 'deliver', messageId, answer } : { type: action, messageId };
-      return paxos(round.paxos, paxosCommand, null);
+      const moved = paxosEvents(state, paxosCommand, null);
+      return moved.ok ? ok(...consequences(state, moved.events)) : moved;
     }
     default: {
       const never: never = command;
       throw new Error(`unknown room command ${JSON.stringify(never)}`);
     }
   }
-}
-
-function paxos(
-  state: NonNullable<RoomState['round']>['paxos'],
-  command: PaxosCommand,
-  by: string | null,
-): RoomDecision {
-  const decision = decidePaxos(state, command);
-  if (!decision.ok)
-    return fail(decision.error.code, decision.error.message, decision.error.seedLine);
-  return ok(...decision.events.map((event): RoomEvent => ({ type: 'paxos', event, by })));
 }

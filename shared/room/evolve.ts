@@ -1,24 +1,123 @@
+import type { PaxosEvent, PaxosState } from '../paxos/index.ts';
 import { evolve as evolvePaxos, initialPaxosState } from '../paxos/index.ts';
-import type { Envelope, Player, Round, RoomState } from './types.ts';
-
-function endRound(
-  round: Round,
-  at: number,
-): { round: Round; summary: RoomState['history'][number] } {
-  return {
-    round: { ...round, status: 'ended', endedAt: at },
-    summary: {
-      number: round.number,
-      chosen: round.paxos.chosen,
-      findings: round.paxos.findings.length,
-      messages: round.paxos.nextMessageId - 1,
-      endedAt: at,
-    },
-  };
-}
+import type { RoundStats } from './game.ts';
+import { DEFAULT_RULES, emptyStats } from './game.ts';
+import { scoreRound } from './scoring.ts';
+import type { Envelope, Player, Round, RoomState, RoundEndReason, RoundSummary } from './types.ts';
 
 function mapPlayer(state: RoomState, id: string, change: (p: Player) => Player): RoomState {
   return { ...state, players: state.players.map((p) => (p.id === id ? change(p) : p)) };
+}
+
+function nameOf(state: RoomState, playerId: string | null, fallback: string): string {
+  if (playerId === null) return fallback;
+  return (
+    state.players.find((p) => p.id === playerId)?.name ??
+    state.scoreboard.find((s) => s.playerId === playerId)?.name ??
+    fallback
+  );
+}
+
+/** Counts what a round's Paxos events did: messages, rejections, proposals, who learned first. */
+function countStats(
+  stats: RoundStats,
+  event: PaxosEvent,
+  by: string | null,
+  before: PaxosState,
+  after: PaxosState,
+): RoundStats {
+  switch (event.type) {
+    case 'requestSent': {
+      const from = event.message.from;
+      return {
+        ...stats,
+        messages: stats.messages + 1,
+        requestsBy: { ...stats.requestsBy, [from]: (stats.requestsBy[from] ?? 0) + 1 },
+      };
+    }
+    case 'requestDelivered':
+      return {
+        ...stats,
+        messages: stats.messages + 1,
+        rejections: stats.rejections + (event.reply.granted ? 0 : 1),
+      };
+    case 'messageDuplicated':
+      return { ...stats, messages: stats.messages + 1 };
+    case 'proposalStarted':
+      return {
+        ...stats,
+        proposals: [
+          ...stats.proposals,
+          { node: event.node, proposalId: event.proposalId, value: event.value, by },
+        ],
+      };
+    case 'replyDelivered': {
+      if (stats.learned) return stats;
+      const reply = before.inFlight.find((m) => m.id === event.messageId);
+      const proposer = reply ? after.proposers[reply.to] : undefined;
+      if (!reply || !proposer || proposer.choice === null || proposer.proposalId === null) {
+        return stats;
+      }
+      const started = stats.proposals.find(
+        (p) => p.node === reply.to && p.proposalId === proposer.proposalId,
+      );
+      return {
+        ...stats,
+        learned: {
+          node: reply.to,
+          proposalId: proposer.proposalId,
+          value: proposer.choice,
+          by: started?.by ?? null,
+        },
+      };
+    }
+    default:
+      return stats;
+  }
+}
+
+function summarize(
+  state: RoomState,
+  round: Round,
+  reason: RoundEndReason,
+  at: number,
+): RoundSummary {
+  const { stats, paxos } = round;
+  const first = paxos.chosen[0];
+  const owner = first ? stats.proposals.find((p) => p.value === first.value) : undefined;
+  const { learned } = stats;
+  return {
+    number: round.number,
+    reason,
+    chosen: paxos.chosen,
+    findings: paxos.findings.length,
+    messages: stats.messages,
+    rejections: stats.rejections,
+    wastedProposals: stats.proposals.length - (learned ? 1 : 0),
+    originalOwner: owner ? { node: owner.node, name: nameOf(state, owner.by, owner.node) } : null,
+    chosenBy: learned
+      ? { node: learned.node, name: nameOf(state, learned.by, learned.node) }
+      : null,
+    scores: scoreRound(stats, paxos.chosen, paxos.config.quorum, (id) =>
+      nameOf(state, id, 'someone who left'),
+    ),
+    endedAt: at,
+  };
+}
+
+function addScores(state: RoomState, summary: RoundSummary): RoomState['scoreboard'] {
+  const board = [...state.scoreboard];
+  for (const line of summary.scores) {
+    const i = board.findIndex((e) => e.playerId === line.playerId);
+    if (i < 0) board.push({ playerId: line.playerId, name: line.name, points: line.points });
+    else board[i] = { ...board[i]!, name: line.name, points: board[i]!.points + line.points };
+  }
+  return board.sort((a, b) => b.points - a.points);
+}
+
+function withRound(state: RoomState, change: (round: Round) => Round): RoomState {
+  if (!state.round) throw new Error('event outside a round');
+  return { ...state, round: change(state.round) };
 }
 
 /**
@@ -37,6 +136,8 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       players: [],
       round: null,
       history: [],
+      scoreboard: [],
+      paused: false,
       seq,
     };
   }
@@ -52,26 +153,108 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       return mapPlayer(s, event.playerId, (p) => ({ ...p, connected: event.connected }));
     case 'settingsChanged':
       return { ...s, settings: event.settings };
-    case 'roundStarted':
+    case 'roundStarted': {
+      const rules = event.rules ?? DEFAULT_RULES;
       return {
         ...s,
+        paused: false,
         round: {
           number: event.number,
           paxos: initialPaxosState(event.config),
+          rules,
           status: 'playing',
           startedAt: at,
           endedAt: null,
+          turn:
+            rules.mode === 'turns'
+              ? {
+                  order: event.config.nodes,
+                  seat: null,
+                  number: 0,
+                  actionsLeft: 0,
+                  endsAt: null,
+                  leftMs: null,
+                }
+              : null,
+          stats: emptyStats(),
         },
       };
-    case 'paxos': {
-      if (!s.round) throw new Error('paxos event outside a round');
-      return { ...s, round: { ...s.round, paxos: evolvePaxos(s.round.paxos, event.event) } };
     }
+    case 'paxos':
+      return withRound(s, (round) => {
+        const paxos = evolvePaxos(round.paxos, event.event);
+        const stats = countStats(round.stats, event.event, event.by, round.paxos, paxos);
+        const e = event.event;
+        const spends =
+          round.turn !== null &&
+          e.type === 'requestSent' &&
+          !e.auto &&
+          e.message.from === round.turn.seat;
+        const turn = spends
+          ? { ...round.turn!, actionsLeft: round.turn!.actionsLeft - 1 }
+          : round.turn;
+        return { ...round, paxos, stats, turn };
+      });
     case 'roundEnded': {
       if (!s.round) throw new Error('roundEnded outside a round');
-      const { round, summary } = endRound(s.round, at);
-      return { ...s, round, history: [...s.history, summary] };
+      const summary = summarize(s, s.round, event.reason, at);
+      const turn = s.round.turn && { ...s.round.turn, seat: null, endsAt: null, leftMs: null };
+      return {
+        ...s,
+        round: { ...s.round, status: 'ended', endedAt: at, turn },
+        history: [...s.history, summary],
+        scoreboard: addScores(s, summary),
+      };
     }
+    case 'turnStarted':
+      return withRound(s, (round) => {
+        const ms = round.rules.turnSeconds * 1000;
+        return {
+          ...round,
+          turn: {
+            ...round.turn!,
+            seat: event.seat,
+            number: event.number,
+            actionsLeft: round.rules.actionsPerTurn,
+            endsAt: s.paused ? null : at + ms,
+            leftMs: s.paused ? ms : null,
+          },
+        };
+      });
+    case 'turnEnded':
+      return withRound(s, (round) => ({
+        ...round,
+        turn: { ...round.turn!, seat: null, endsAt: null, leftMs: null },
+      }));
+    case 'paused': {
+      const next = { ...s, paused: true };
+      const turn = s.round?.turn;
+      if (!turn || turn.endsAt === null) return next;
+      return withRound(next, (round) => ({
+        ...round,
+        turn: { ...turn, endsAt: null, leftMs: Math.max(0, turn.endsAt! - at) },
+      }));
+    }
+    case 'resumed': {
+      const next = { ...s, paused: false };
+      const turn = s.round?.turn;
+      if (!turn || turn.leftMs === null) return next;
+      return withRound(next, (round) => ({
+        ...round,
+        turn: { ...turn, endsAt: at + turn.leftMs!, leftMs: null },
+      }));
+    }
+    case 'mistake':
+      return withRound(s, (round) => ({
+        ...round,
+        stats: {
+          ...round.stats,
+          mistakes: {
+            ...round.stats.mistakes,
+            [event.playerId]: (round.stats.mistakes[event.playerId] ?? 0) + 1,
+          },
+        },
+      }));
     case 'note':
       return s;
     case 'roomClosed':

@@ -10,6 +10,12 @@ export interface TranscriptLine {
   text: string;
   /** Nodes this line is about (the sender and receiver, or the proposer). */
   nodes: string[];
+  /**
+   * Set when the line prints a proposer's private counts (the seed's reply
+   * line): under fog of war other nodes read `masked` instead.
+   */
+  owner?: string;
+  masked?: string;
 }
 
 function nodesOf(envelope: Envelope, before: RoomState): string[] {
@@ -62,9 +68,16 @@ export function roomEventLines(
       return event.text.split('\n').map((t) => line(t));
     case 'paxos': {
       const nodes = nodesOf(envelope, before!);
-      return renderEvent(before!.round!.paxos, event.event, after.round!.paxos, options).map((t) =>
-        line(t, nodes),
-      );
+      const e = event.event;
+      const proposer = e.type === 'replyDelivered' ? nodes[1] : undefined;
+      return renderEvent(before!.round!.paxos, e, after.round!.paxos, options).map((t, i) => {
+        const printed = line(t, nodes);
+        // The seed's second reply line ends with the proposer's counts: "Amy(promisers: 2, ...)".
+        const cut = proposer && i === 1 ? t.lastIndexOf(`, ${proposer}(`) : -1;
+        return cut < 0
+          ? printed
+          : { ...printed, owner: proposer, masked: `${t.slice(0, cut)}, ${proposer}(…)` };
+      });
     }
     default:
       return [];

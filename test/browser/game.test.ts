@@ -92,7 +92,7 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
     type Seat = keyof typeof names;
 
     const amy = await player(server.url);
-    const code = await createRoom(amy, names.Amy);
+    const code = await createRoom(amy, names.Amy, { keepPlaying: true });
     await screenshot(amy.page, 'host-lobby.png');
     const others = ['Ben', 'Cal', 'Dan', 'Eva'] as const;
     const opened = await Promise.all(others.map(() => player(`${server.url}/r/${code}`)));

@@ -120,8 +120,16 @@ export async function open(
 }
 
 /** Creates a room from the home page; returns its code. */
-export async function createRoom(p: Player, name: string | null): Promise<string> {
+export async function createRoom(
+  p: Player,
+  name: string | null,
+  options: { keepPlaying?: boolean } = {},
+): Promise<string> {
   const { page } = p;
+  if (options.keepPlaying) {
+    await page.getByText('Room settings:').click();
+    await page.getByLabel('End the round when a movie is chosen').uncheck();
+  }
   if (name === null) await page.getByLabel('Just host').check();
   else await page.locator('#host-name').fill(name);
   await page.getByRole('button', { name: 'Create room' }).click();

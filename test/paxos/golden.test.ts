@@ -29,7 +29,7 @@ describe.each([
     expect(transcript).toBe(read(`test/golden/seed-case-${n}.txt`));
   });
 
-  it("starts with exactly what the notebook printed for this case", () => {
+  it('starts with exactly what the notebook printed for this case', () => {
     const { transcript } = runScenario(parseScenario(JSON.parse(read(file))));
     const printed = renumber(read(`test/golden/notebook-case-${n}.txt`), offset);
     expect(printed.length).toBeGreaterThan(500);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { Envelope } from '../../shared/room/index.ts';
 import type { Client } from './helpers.ts';
-import { connect, data, record, roomLog, tempDir, waitFor } from './helpers.ts';
+import { SEED_SETTINGS, connect, data, record, roomLog, tempDir, waitFor } from './helpers.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = tempDir();
@@ -50,7 +50,7 @@ describe('durability', () => {
     async () => {
       const first = await serve();
       const host = await connect(first.url);
-      const created = data(await host.emitWithAck('room:create', { settings: {} }));
+      const created = data(await host.emitWithAck('room:create', { settings: SEED_SETTINGS }));
       const code = created.identity.code;
       const seen = record(host);
       const players: Client[] = [];

@@ -105,10 +105,16 @@ export async function roomLog(url: string, code: string): Promise<Envelope[]> {
   return ((await res.json()) as { events: Envelope[] }).events;
 }
 
+/**
+ * The notebook's rules: play goes on after a value is chosen (the seed's cases
+ * show what happens then), instead of the game's default of ending the round.
+ */
+export const SEED_SETTINGS = { rules: { endWhenChosen: false } };
+
 /** A room with a host socket and five seated players, Amy to Eva in join order. */
-export async function seatedRoom(url: string) {
+export async function seatedRoom(url: string, settings: object = SEED_SETTINGS) {
   const host = await connect(url);
-  const created = data(await host.emitWithAck('room:create', { settings: {} }));
+  const created = data(await host.emitWithAck('room:create', { settings }));
   const code = created.identity.code;
   const players: Client[] = [];
   const tokens: string[] = [];

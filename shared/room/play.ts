@@ -1,0 +1,145 @@
+import type { PaxosCommand, Request } from '../paxos/index.ts';
+import { acceptorGrants, decide as decidePaxos, isRequest } from '../paxos/index.ts';
+import { evolveRoom } from './evolve.ts';
+import { passTurn } from './turns.ts';
+import type {
+  NodeCommand,
+  Player,
+  RoomDecision,
+  RoomError,
+  RoomEvent,
+  RoomState,
+} from './types.ts';
+
+/*
+ * A seated player's moves in a round: Paxos commands as their own node, and
+ * answers as their own acceptor. Turn budget, the pause, round end on chosen.
+ */
+
+export const fail = (
+  code: RoomError['code'],
+  message: string,
+  seedLine?: string,
+): RoomDecision => ({
+  ok: false,
+  error: seedLine === undefined ? { code, message } : { code, message, seedLine },
+});
+export const ok = (...events: RoomEvent[]): RoomDecision => ({ ok: true, events });
+
+/** The room after `events`, to look ahead at what they lead to (the clock does not matter here). */
+export function preview(state: RoomState, events: readonly RoomEvent[]): RoomState {
+  let s = state;
+  for (const event of events) s = evolveRoom(s, { seq: s.seq + 1, at: 0, event });
+  return s;
+}
+
+export function paxosEvents(
+  state: RoomState,
+  command: PaxosCommand,
+  by: string | null,
+): RoomDecision {
+  const decision = decidePaxos(state.round!.paxos, command);
+  if (!decision.ok)
+    return fail(decision.error.code, decision.error.message, decision.error.seedLine);
+  return ok(...decision.events.map((event): RoomEvent => ({ type: 'paxos', event, by })));
+}
+
+/** What follows a move: the round ends once a value is chosen and a proposer saw it; a spent turn passes. */
+export function consequences(state: RoomState, events: RoomEvent[]): RoomEvent[] {
+  const after = preview(state, events);
+  const round = after.round!;
+  if (round.rules.endWhenChosen && round.stats.learned && round.paxos.chosen.length > 0) {
+    return [...events, { type: 'roundEnded', reason: 'chosen' }];
+  }
+  if (round.turn?.seat && round.turn.actionsLeft <= 0) {
+    return [...events, ...passTurn(after, 'done')];
+  }
+  return events;
+}
+
+/** Refuses a move when the game does not allow it now; null when it may go ahead. */
+function gate(state: RoomState, player: Player, costsAction: boolean): RoomDecision | null {
+  const round = state.round;
+  if (round?.status !== 'playing')
+    return fail('conflict', 'The round has not started yet: wait for the host.');
+  if (state.paused) return fail('conflict', 'The host paused the game.');
+  if (costsAction && round.turn && round.turn.seat !== player.seat) {
+    return fail(
+      'conflict',
+      round.turn.seat
+        ? `It is ${round.turn.seat}'s turn.`
+        : 'Waiting for a player to take the turn.',
+    );
+  }
+  return null;
+}
+
+export function nodeMove(state: RoomState, player: Player, command: NodeCommand): RoomDecision {
+  const seat = player.seat!;
+  // Every move needs the turn; only requests spend its actions (counted as they are sent).
+  const refused = gate(state, player, true);
+  if (refused) return refused;
+  if (command.type === 'propose' && state.round!.turn) {
+    return fail(
+      'conflict',
+      'Running both phases at once is for real-time rounds; in turns, each request is one action.',
+    );
+  }
+  const moved = paxosEvents(state, { ...command, node: seat }, player.id);
+  if (!moved.ok) return moved;
+  return ok(...consequences(state, moved.events));
+}
+
+function waitingRequest(state: RoomState, seat: string, messageId: number): Request | null {
+  const message = state.round?.paxos.inFlight.find((m) => m.id === messageId);
+  const inbox = state.round?.paxos.config.inbox ?? [];
+  return message && isRequest(message) && message.to === seat && inbox.includes(seat)
+    ? message
+    : null;
+}
+
+/** Why an answer breaks the acceptor's rule, said to the player who gave it. */
+export function wrongAnswerReason(promised: number | null, request: Request): string {
+  const what = request.kind === 'promiseRequest' ? 'promise request' : 'accept request';
+  const p = request.proposalId;
+  if (promised === null)
+    return `You have promised nothing yet, so a ${what} with id ${p} must be granted.`;
+  if (promised > p) return `You promised ${promised}; a ${what} with id ${p} must be rejected.`;
+  return `You promised ${promised}; ${p} is not lower, so the ${what} must be granted.`;
+}
+
+/** Be the acceptor: the answer is checked against the acceptor's rule before it is applied. */
+export function answerMove(
+  state: RoomState,
+  player: Player,
+  messageId: number,
+  answer: 'grant' | 'reject',
+): RoomDecision {
+  const refused = gate(state, player, false);
+  if (refused) return refused;
+  const seat = player.seat!;
+  const request = waitingRequest(state, seat, messageId);
+  if (!request)
+    return fail('not_found', `There is no request ${messageId} waiting in ${seat}'s inbox.`);
+  const round = state.round!;
+  const acceptor = round.paxos.acceptors[seat]!;
+  const right = acceptorGrants(acceptor, request.proposalId) === (answer === 'grant');
+  const deliver: PaxosCommand = { type: 'deliver', messageId, answer };
+  if (right) {
+    const moved = paxosEvents(state, deliver, player.id);
+    return moved.ok ? ok(...consequences(state, moved.events)) : moved;
+  }
+  const applied = round.rules.wrongAnswers === 'apply';
+  const mistake: RoomEvent = {
+    type: 'mistake',
+    playerId: player.id,
+    seat,
+    messageId,
+    answer,
+    explanation: wrongAnswerReason(acceptor.promisedId, request),
+    applied,
+  };
+  if (!applied) return ok(mistake);
+  const moved = paxosEvents(state, deliver, player.id);
+  return moved.ok ? ok(...consequences(state, [mistake, ...moved.events])) : moved;
+}
