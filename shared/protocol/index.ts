@@ -55,7 +55,14 @@ export interface Snapshot {
 export interface View {
   code: string;
   state: RoomState;
+  /** New lines to append; with `replace`, the whole log this audience may read so far. */
   lines: TranscriptLine[];
+  /**
+   * True on the first view of a fogged round and when the round ends and
+   * everything is revealed (then `state.hiddenFrom` is absent, `lines` is the
+   * full log, and `room:events` follow again).
+   */
+  replace: boolean;
 }
 
 /** Who this socket is in the room. A socket can be the host and a player at once. */
