@@ -1,4 +1,4 @@
-import type { Chosen, Finding, PaxosState, Request, Tally } from './types.ts';
+import type { Chosen, Finding, PaxosConfig, PaxosState, Request, Tally } from './types.ts';
 
 /*
  * The observer's truth, separate from what any node knows. Lamport's
@@ -13,6 +13,47 @@ function list(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
+
+/** The findings' explanations, in words a player reads. */
+export const explain = {
+  twoValuesOneProposal(proposalId: number, rival: Tally, acceptor: string, value: string): string {
+    return (
+      `Proposal ${proposalId} carried two values: ${list(rival.voters)} accepted ${rival.value}, ` +
+      `${acceptor} accepted ${value}. A proposer must send one value per proposal id; ` +
+      `this one changed its value after a promise reported a higher accepted proposal ` +
+      `(the notebook recomputes the value at every accept request).`
+    );
+  },
+
+  twoValuesChosen(config: PaxosConfig, first: Chosen, second: Chosen): string {
+    const { quorum, nodes } = config;
+    const overlap = first.acceptors.filter((n) => second.acceptors.includes(n));
+    const majority = Math.floor(nodes.length / 2) + 1;
+    const why =
+      quorum < majority
+        ? `The quorum is ${quorum} of ${nodes.length} nodes, less than a majority (${majority}), ` +
+          `so two quorums need not share a node: ${list(first.acceptors)} and ${list(second.acceptors)} ` +
+          (overlap.length ? `share only ${list(overlap)}.` : `share no node at all.`)
+        : overlap.length
+          ? `The two quorums share ${list(overlap)}, so a promise to proposal ${second.proposalId} ` +
+            `should have reported ${first.value}; a proposer carried another value or an acceptor broke its promise.`
+          : `The two quorums share no node.`;
+    return (
+      `Two different movies were chosen: ${first.value} (proposal ${first.proposalId}, accepted by ` +
+      `${list(first.acceptors)}) and ${second.value} (proposal ${second.proposalId}, accepted by ` +
+      `${list(second.acceptors)}). Paxos allows at most one. ${why}`
+    );
+  },
+
+  grantBelowPromise(request: Request, promisedId: number): string {
+    const what = request.kind === 'promiseRequest' ? 'promise' : 'accept';
+    return (
+      `${request.to} had promised ${promisedId} but granted ${request.from}'s ${what} request ` +
+      `with id ${request.proposalId}. An acceptor must reject anything below its promise, or an ` +
+      `older proposal can overwrite a newer one.`
+    );
+  },
+};
 
 /** An acceptor granted accept request (proposalId, value). */
 export function observeVote(
@@ -40,11 +81,7 @@ export function observeVote(
       ...findings,
       {
         kind: 'two_values_one_proposal',
-        explanation:
-          `Proposal ${proposalId} carried two values: ${list(rival.voters)} accepted ${rival.value}, ` +
-          `${acceptor} accepted ${value}. A proposer must send one value per proposal id; ` +
-          `this one changed its value after a promise reported a higher accepted proposal ` +
-          `(the notebook recomputes the value at every accept request).`,
+        explanation: explain.twoValuesOneProposal(proposalId, rival, acceptor, value),
         proposalIds: [proposalId],
         values: [rival.value, value],
         nodes: [...rival.voters, acceptor],
@@ -65,24 +102,9 @@ export function observeVote(
 }
 
 function twoValuesChosen(state: PaxosState, first: Chosen, second: Chosen): Finding {
-  const { quorum, nodes } = state.config;
-  const overlap = first.acceptors.filter((n) => second.acceptors.includes(n));
-  const majority = Math.floor(nodes.length / 2) + 1;
-  const why =
-    quorum < majority
-      ? `The quorum is ${quorum} of ${nodes.length} nodes, less than a majority (${majority}), ` +
-        `so two quorums need not share a node: ${list(first.acceptors)} and ${list(second.acceptors)} ` +
-        (overlap.length ? `share only ${list(overlap)}.` : `share no node at all.`)
-      : overlap.length
-        ? `The two quorums share ${list(overlap)}, so a promise to proposal ${second.proposalId} ` +
-          `should have reported ${first.value}; a proposer carried another value or an acceptor broke its promise.`
-        : `The two quorums share no node.`;
   return {
     kind: 'two_values_chosen',
-    explanation:
-      `Two different movies were chosen: ${first.value} (proposal ${first.proposalId}, accepted by ` +
-      `${list(first.acceptors)}) and ${second.value} (proposal ${second.proposalId}, accepted by ` +
-      `${list(second.acceptors)}). Paxos allows at most one. ${why}`,
+    explanation: explain.twoValuesChosen(state.config, first, second),
     proposalIds: [first.proposalId, second.proposalId],
     values: [first.value, second.value],
     nodes: [...new Set([...first.acceptors, ...second.acceptors])],
@@ -95,15 +117,11 @@ export function observeGrantBelowPromise(
   request: Request,
   promisedId: number,
 ): Finding[] {
-  const what = request.kind === 'promiseRequest' ? 'promise' : 'accept';
   return [
     ...findings,
     {
       kind: 'grant_below_promise',
-      explanation:
-        `${request.to} had promised ${promisedId} but granted ${request.from}'s ${what} request ` +
-        `with id ${request.proposalId}. An acceptor must reject anything below its promise, or an ` +
-        `older proposal can overwrite a newer one.`,
+      explanation: explain.grantBelowPromise(request, promisedId),
       proposalIds: [request.proposalId, promisedId],
       values: request.kind === 'acceptRequest' ? [request.value] : [],
       nodes: [request.to],
