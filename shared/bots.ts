@@ -1,5 +1,6 @@
 import { acceptorGrants, hasPromiseQuorum, isRequest } from './paxos/index.ts';
 import type { PaxosState } from './paxos/index.ts';
+import type { RoomState } from './room/types.ts';
 
 /*
  * Bots decide like a node would, from what their node knows (its acceptor,
@@ -88,4 +89,31 @@ export function botDelayMs(kind: BotKind, paxos: PaxosState, seat: string, paceM
   // The duelling proposer does not wait when pre-empted: that is what makes it duel.
   if (kind === 'duelling' && me && me.rejectedBy.length > 0) return Math.round(paceMs / 5);
   return paceMs;
+}
+
+/** A bot's move in a room: a node move, or ending its turn. */
+export type BotAction = BotMove | { type: 'endTurn' };
+
+/**
+ * What a bot does in a room now, from its seat's view (`seatView`): nothing
+ * while no round is played or the game is paused. In a turn-based round it
+ * answers its inbox at any time and makes its other moves on its turn only;
+ * on its turn with nothing to do it ends the turn if a person is seated and
+ * connected, so people do not wait for it (among bots alone the timer passes it).
+ */
+export function botActions(
+  kind: BotKind,
+  view: RoomState,
+  seat: string,
+  movie: string,
+): BotAction[] {
+  const round = view.round;
+  if (round?.status !== 'playing' || view.paused) return [];
+  const moves = botMoves(kind, round.paxos, seat, movie);
+  const turn = round.turn;
+  if (!turn) return moves;
+  if (turn.seat !== seat) return moves.filter((m) => m.type === 'answer');
+  if (moves.length > 0) return moves;
+  const waiting = view.players.some((p) => !p.bot && p.connected && p.seat !== null);
+  return waiting ? [{ type: 'endTurn' }] : [];
 }

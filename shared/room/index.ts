@@ -8,4 +8,11 @@ export * from './game.ts';
 export { SCORING_RULES, POINTS, scoreRound } from './scoring.ts';
 export { rulesOf, nextSeat } from './turns.ts';
 export { wrongAnswerReason } from './play.ts';
-export { fogged, seatView, lineVisibleTo, linesFor } from './visibility.ts';
+export {
+  fogged,
+  seatView,
+  lineVisibleTo,
+  linesFor,
+  readableLines,
+  publicLog,
+} from './visibility.ts';

@@ -1,7 +1,7 @@
 import { idleProposer } from '../paxos/proposer.ts';
 import type { PaxosState } from '../paxos/index.ts';
 import type { TranscriptLine } from './transcript.ts';
-import type { RoomState } from './types.ts';
+import type { Envelope, RoomState } from './types.ts';
 
 /*
  * Fog of war: a seated player sees what their node would know — its own
@@ -56,4 +56,34 @@ export function linesFor(lines: readonly TranscriptLine[], seat: string): Transc
   return lines
     .filter((l) => lineVisibleTo(l, seat))
     .map((l) => (l.owner && l.owner !== seat && l.masked ? { ...l, text: l.masked } : l));
+}
+
+/**
+ * The log lines `seat` may read now: earlier rounds in full and, while its
+ * round is fogged, that round's lines as `linesFor` gives them.
+ */
+export function readableLines(
+  lines: readonly TranscriptLine[],
+  state: RoomState,
+  seat: string | null,
+): TranscriptLine[] {
+  if (!fogged(state, seat)) return [...lines];
+  const number = state.round!.number;
+  const start = lines.findIndex((l) => l.round === number);
+  return start < 0 ? [...lines] : [...lines.slice(0, start), ...linesFor(lines.slice(start), seat)];
+}
+
+/**
+ * The log as anyone may read it (the HTTP transcripts): while a fogged round
+ * is played, its events, from its `roundStarted` on, are left out until it ends.
+ */
+export function publicLog(log: readonly Envelope[]): Envelope[] {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const event = log[i]!.event;
+    if (event.type === 'roundEnded') break;
+    if (event.type === 'roundStarted') {
+      return event.rules?.visibility === 'fog' ? log.slice(0, i) : [...log];
+    }
+  }
+  return [...log];
 }

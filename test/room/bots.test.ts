@@ -1,9 +1,11 @@
 // Bot policies are pure: they read their node's state and return commands.
 import { describe, expect, it } from 'vitest';
 import type { BotKind } from '../../shared/bots.ts';
-import { botDelayMs, botMoves } from '../../shared/bots.ts';
+import { botActions, botDelayMs, botMoves } from '../../shared/bots.ts';
 import type { PaxosState } from '../../shared/paxos/index.ts';
 import { decide, foldPaxos, initialPaxosState } from '../../shared/paxos/index.ts';
+import { seatView } from '../../shared/room/index.ts';
+import { FIVE, HOST, SYSTEM, player, seated } from './harness.ts';
 
 interface Bot {
   seat: string;
@@ -101,5 +103,40 @@ describe('bots', () => {
     const s = simulate([{ seat: 'Amy', kind: 'steady', movie: 'Dune', next: 0 }], fresh(), 60_000);
     expect(s.proposers.Amy!.choice).toBe('Dune');
     expect(botMoves('steady', s, 'Amy', 'Dune')).toEqual([]);
+  });
+});
+
+describe('bots in a room', () => {
+  const kinds = (actions: { type: string }[]) => actions.map((a) => a.type);
+
+  it('in turns, a bot moves on its turn only, and passes an empty turn only if a person waits', () => {
+    const room = seated({ mode: 'turns', acceptors: 'players' });
+    room.must({ type: 'startRound' }, HOST);
+    const view = (seat: string) => seatView(room.state, seat);
+    expect(botActions('steady', view('Ben'), 'Ben', 'Heat')).toEqual([]);
+    expect(kinds(botActions('steady', view('Amy'), 'Amy', 'Dune'))).toEqual(['newProposal']);
+    expect(kinds(botActions('quiet', view('Amy'), 'Amy', 'Dune'))).toEqual(['endTurn']);
+    // Off its turn a bot still answers its inbox.
+    room.must({ type: 'node', command: { type: 'newProposal', value: 'Dune' } }, player('amy'));
+    room.must({ type: 'node', command: { type: 'promiseRequest', to: 'Ben' } }, player('amy'));
+    expect(kinds(botActions('quiet', view('Ben'), 'Ben', 'Heat'))).toEqual(['answer']);
+    // Amy leaves her seat (and her turn) to a bot; it passes while people wait, not once they are gone.
+    room.must(
+      { type: 'leaveToBot', playerId: 'bot', name: 'Amy (bot)', kind: 'quiet' },
+      player('amy'),
+    );
+    expect(kinds(botActions('quiet', view('Amy'), 'Amy', 'Dune'))).toEqual(['endTurn']);
+    for (const id of FIVE.slice(1)) {
+      room.must({ type: 'presence', playerId: id, connected: false }, SYSTEM);
+    }
+    expect(botActions('quiet', view('Amy'), 'Amy', 'Dune')).toEqual([]);
+  });
+
+  it('a bot does nothing while the game is paused or no round is played', () => {
+    const room = seated();
+    expect(botActions('steady', seatView(room.state, 'Amy'), 'Amy', 'Dune')).toEqual([]);
+    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'pause' }, HOST);
+    expect(botActions('steady', seatView(room.state, 'Amy'), 'Amy', 'Dune')).toEqual([]);
   });
 });

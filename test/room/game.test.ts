@@ -5,6 +5,8 @@ import type { NodeCommand } from '../../shared/room/index.ts';
 import {
   lineVisibleTo,
   linesFor,
+  publicLog,
+  readableLines,
   roomTranscript,
   seatView,
   wrongAnswerReason,
@@ -312,5 +314,41 @@ describe('be the acceptor', () => {
     expect(wrongAnswerReason(4, request)).toBe(
       'You promised 4; a promise request with id 3 must be rejected.',
     );
+  });
+});
+
+describe('fog of war: what the server sends', () => {
+  function fogRound() {
+    const room = seated({ visibility: 'fog', endWhenChosen: false });
+    room.must({ type: 'say', text: 'before' }, HOST);
+    room.must({ type: 'startRound' }, HOST);
+    room.must(propose('Dune'), player('amy'));
+    room.must(promise('Ben'), player('amy'));
+    room.must(propose('Heat'), player('eva'));
+    return room;
+  }
+
+  it('a seat reads earlier lines in full and the fogged round as linesFor gives them', () => {
+    const room = fogRound();
+    const text = readableLines(roomTranscript(room.log), room.state, 'Cal').map((l) => l.text);
+    expect(text).toEqual(['before']);
+    expect(readableLines(roomTranscript(room.log), room.state, null)).toEqual(
+      roomTranscript(room.log),
+    );
+    room.must({ type: 'endRound' }, HOST);
+    expect(readableLines(roomTranscript(room.log), room.state, 'Cal')).toEqual(
+      roomTranscript(room.log),
+    );
+  });
+
+  it('the public log leaves out a fogged round while it is played, and only then', () => {
+    const room = fogRound();
+    const start = room.log.findIndex((e) => e.event.type === 'roundStarted');
+    expect(publicLog(room.log)).toEqual(room.log.slice(0, start));
+    room.must({ type: 'endRound' }, HOST);
+    expect(publicLog(room.log)).toEqual(room.log);
+    const open = seated();
+    open.must({ type: 'startRound' }, HOST);
+    expect(publicLog(open.log)).toEqual(open.log);
   });
 });
