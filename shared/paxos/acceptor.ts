@@ -1,4 +1,4 @@
-import type { AcceptorState, Request } from './types.ts';
+import type { Accepted, AcceptorState, Request } from './types.ts';
 
 /**
  * The acceptor's one rule (the seed's `_promise` and `_accept`): grant a request
@@ -9,6 +9,11 @@ export function acceptorGrants(acceptor: AcceptorState, proposalId: number): boo
   return acceptor.promisedId === null || acceptor.promisedId <= proposalId;
 }
 
+/** An acceptor; the only place one is made, so all have one hidden class and the JSON's key order. */
+export function acceptorState(promisedId: number | null, accepted: Accepted | null): AcceptorState {
+  return { promisedId, accepted };
+}
+
 /** The acceptor's state after it answered `request` (granted or not). */
 export function acceptorAfter(
   acceptor: AcceptorState,
@@ -16,11 +21,12 @@ export function acceptorAfter(
   granted: boolean,
 ): AcceptorState {
   if (!granted) return acceptor;
-  if (request.kind === 'promiseRequest') return { ...acceptor, promisedId: request.proposalId };
-  return {
-    promisedId: request.proposalId,
-    accepted: { proposalId: request.proposalId, value: request.value },
-  };
+  if (request.kind === 'promiseRequest')
+    return acceptorState(request.proposalId, acceptor.accepted);
+  return acceptorState(request.proposalId, {
+    proposalId: request.proposalId,
+    value: request.value,
+  });
 }
 
 /** Why the rule grants or rejects, in words a player can read. */

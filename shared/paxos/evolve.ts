@@ -1,23 +1,24 @@
-import { acceptorAfter } from './acceptor.ts';
+import { acceptorAfter, acceptorState } from './acceptor.ts';
+import { append, withEntry, withoutAt } from './copy.ts';
 import type { PaxosEvent } from './events.ts';
 import { isRequest } from './events.ts';
 import { liveTallies, observeGrantBelowPromise, observeVote } from './observer.ts';
-import { idleProposer, proposerAfterReply, proposerAfterSend, startProposal } from './proposer.ts';
-import type {
-  AcceptorState,
-  Message,
-  PaxosConfig,
-  PaxosState,
-  ProposeLoop,
-  ProposerState,
-} from './types.ts';
+import {
+  copyProposer,
+  idleProposer,
+  proposeLoop,
+  proposerAfterReply,
+  proposerAfterSend,
+  startProposal,
+} from './proposer.ts';
+import type { AcceptorState, PaxosConfig, PaxosState, ProposerState } from './types.ts';
 
 /** A fresh instance: nobody has promised, accepted or proposed anything. */
 export function initialPaxosState(config: PaxosConfig): PaxosState {
   const acceptors: Record<string, AcceptorState> = {};
   const proposers: Record<string, ProposerState> = {};
   for (const node of config.nodes) {
-    acceptors[node] = { promisedId: null, accepted: null };
+    acceptors[node] = acceptorState(null, null);
     proposers[node] = idleProposer();
   }
   return {
@@ -33,173 +34,196 @@ export function initialPaxosState(config: PaxosConfig): PaxosState {
   };
 }
 
-function withProposer(state: PaxosState, node: string, proposer: ProposerState): PaxosState {
-  return { ...state, proposers: { ...state.proposers, [node]: proposer } };
-}
+/*
+ * evolve runs once per event of every room log (bench/engine.ts measures it), so
+ * it is written for V8: a new state is made by `copyState` and then filled in
+ * before anyone else sees it, so all states have one hidden class and the key
+ * order of the JSON; proposers, loops and acceptors likewise come from one
+ * function each (proposer.ts, acceptor.ts); records are copied by `withEntry`.
+ * Work an event cannot need is skipped (see `liveTallies` below). Every state it
+ * returns serialises exactly as the plain spread-based version did
+ * (test/paxos/evolve-reference.test.ts).
+ */
 
-function withLoop(
-  state: PaxosState,
-  node: string,
-  change: (loop: ProposeLoop) => ProposeLoop | null,
-): PaxosState {
-  const proposer = state.proposers[node];
-  if (!proposer?.propose) return state;
-  return withProposer(state, node, { ...proposer, propose: change(proposer.propose) });
+/** A fresh object equal to `s`, for evolve to fill in before it returns it. */
+function copyState(s: PaxosState): PaxosState {
+  return {
+    config: s.config,
+    proposalCounter: s.proposalCounter,
+    nextMessageId: s.nextMessageId,
+    acceptors: s.acceptors,
+    proposers: s.proposers,
+    inFlight: s.inFlight,
+    tallies: s.tallies,
+    chosen: s.chosen,
+    findings: s.findings,
+  };
 }
 
 /**
- * The proposers record with `node`'s propose loop waiting on `next` instead of
- * `id` (or on nothing); the same record if its loop does not wait on `id`. Only
- * the message's own proposer can wait on it: a loop waits on the requests it
- * sent and on their replies, never on another node's messages.
+ * `after` (the proposer `before` became) with its propose loop waiting on
+ * `reply` instead of message `id`, or on nothing; `after` itself if its loop does
+ * not wait on `id`. Only the message's own proposer can wait on it: a loop waits
+ * on the requests it sent and on their replies, never on another node's messages.
+ * `after` is filled in place only when it is a fresh copy (not `before`).
  */
-function proposersAwaiting(
-  proposers: Record<string, ProposerState>,
-  node: string,
+function awaitingReplaced(
+  before: ProposerState,
+  after: ProposerState,
   id: number,
-  next: number[],
-): Record<string, ProposerState> {
-  const proposer = proposers[node];
-  const loop = proposer?.propose;
-  if (!loop || !loop.awaiting.includes(id)) return proposers;
-  const awaiting = loop.awaiting.flatMap((a) => (a === id ? next : [a]));
-  return { ...proposers, [node]: { ...proposer, propose: { ...loop, awaiting } } };
+  reply: number | null,
+): ProposerState {
+  const loop = after.propose;
+  if (!loop || !loop.awaiting.includes(id)) return after;
+  const awaiting: number[] = [];
+  for (const a of loop.awaiting) {
+    if (a !== id) awaiting.push(a);
+    else if (reply !== null) awaiting.push(reply);
+  }
+  const next = after === before ? copyProposer(before) : after;
+  next.propose = proposeLoop(loop.value, loop.targets, loop.phase, loop.attempts, awaiting);
+  return next;
 }
 
-/** Drops tallies that can get no more votes (see liveTallies), keeping `state` if none. */
-function withLiveTallies(state: PaxosState): PaxosState {
-  const tallies = liveTallies(state);
-  return tallies === state.tallies ? state : { ...state, tallies };
-}
-
-function inFlight(state: PaxosState, id: number): Message {
-  const message = state.inFlight.find((m) => m.id === id);
-  if (!message) throw new Error(`event refers to message ${id}, which is not in flight`);
-  return message;
+/** Where message `id` is in flight. */
+function flightIndex(state: PaxosState, id: number): number {
+  const { inFlight } = state;
+  for (let i = 0; i < inFlight.length; i++) if (inFlight[i]!.id === id) return i;
+  throw new Error(`event refers to message ${id}, which is not in flight`);
 }
 
 /**
  * Folds one event into the state. Pure: never mutates `state`. Events are
  * facts already decided, so evolve never refuses one; an event that does not
  * fit the state is a corrupt log and throws.
+ *
+ * Tallies: every state evolve makes holds live tallies only (observer.ts,
+ * `liveTallies`). A tally dies only when a proposer moves to a new proposal
+ * or an accept request leaves flight, so only those events look again.
  */
 export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
   switch (event.type) {
     case 'proposalStarted': {
-      const proposer = state.proposers[event.node]!;
-      let next = withProposer(
-        { ...state, proposalCounter: event.proposalId },
+      const loop = state.proposers[event.node]!.propose;
+      // A propose loop's own proposal is its next attempt; a player's own ends the loop.
+      const propose =
+        event.auto && loop
+          ? proposeLoop(loop.value, loop.targets, 'promise', loop.attempts + 1, [])
+          : null;
+      const next = copyState(state);
+      next.proposalCounter = event.proposalId;
+      next.proposers = withEntry(
+        state.proposers,
         event.node,
-        startProposal(proposer, event.proposalId, event.value),
+        startProposal(event.proposalId, event.value, propose),
       );
-      next = event.auto
-        ? withLoop(next, event.node, (loop) => ({
-            ...loop,
-            phase: 'promise',
-            attempts: loop.attempts + 1,
-            awaiting: [],
-          }))
-        : withLoop(next, event.node, () => null);
-      return withLiveTallies(next);
+      next.tallies = liveTallies(next);
+      return next;
     }
-    case 'proposeStarted':
-      return withProposer(state, event.node, {
-        ...state.proposers[event.node]!,
-        propose: {
-          value: event.value,
-          targets: event.to,
-          phase: 'promise',
-          attempts: 0,
-          awaiting: [],
-        },
-      });
+    case 'proposeStarted': {
+      const proposer = copyProposer(state.proposers[event.node]!);
+      proposer.propose = proposeLoop(event.value, event.to, 'promise', 0, []);
+      const next = copyState(state);
+      next.proposers = withEntry(state.proposers, event.node, proposer);
+      return next;
+    }
     case 'requestSent': {
       const m = event.message;
       const sender = state.proposers[m.from]!;
       let proposer = proposerAfterSend(sender, m);
-      if (event.auto && proposer.propose) {
+      const loop = proposer.propose;
+      if (event.auto && loop) {
+        if (proposer === sender) proposer = copyProposer(sender);
         const phase = m.kind === 'promiseRequest' ? 'promise' : 'accept';
-        const loop = proposer.propose;
-        proposer = { ...proposer, propose: { ...loop, phase, awaiting: [...loop.awaiting, m.id] } };
+        const awaiting = append(loop.awaiting, m.id);
+        proposer.propose = proposeLoop(loop.value, loop.targets, phase, loop.attempts, awaiting);
       }
-      return {
-        ...state,
-        nextMessageId: m.id + 1,
-        inFlight: [...state.inFlight, m],
-        proposers:
-          proposer === sender ? state.proposers : { ...state.proposers, [m.from]: proposer },
-      };
+      const next = copyState(state);
+      next.nextMessageId = m.id + 1;
+      next.inFlight = append(state.inFlight, m);
+      if (proposer !== sender) next.proposers = withEntry(state.proposers, m.from, proposer);
+      return next;
     }
     case 'requestDelivered': {
-      const request = inFlight(state, event.messageId);
+      const at = flightIndex(state, event.messageId);
+      const request = state.inFlight[at]!;
       if (!isRequest(request)) throw new Error(`message ${request.id} is not a request`);
       const { reply } = event;
+      const next = copyState(state);
+      next.nextMessageId = reply.id + 1;
       const before = state.acceptors[request.to]!;
-      const flight = state.inFlight.filter((m) => m.id !== request.id);
+      const after = acceptorAfter(before, request, reply.granted);
+      if (after !== before) next.acceptors = withEntry(state.acceptors, request.to, after);
+      const flight = withoutAt(state.inFlight, at);
       flight.push(reply);
-      let next: PaxosState = {
-        ...state,
-        nextMessageId: reply.id + 1,
-        acceptors: {
-          ...state.acceptors,
-          [request.to]: acceptorAfter(before, request, reply.granted),
-        },
-        inFlight: flight,
-        proposers: proposersAwaiting(state.proposers, request.from, request.id, [reply.id]),
-      };
+      next.inFlight = flight;
+      const sender = state.proposers[request.from];
+      if (sender) {
+        const waiting = awaitingReplaced(sender, sender, request.id, reply.id);
+        if (waiting !== sender) next.proposers = withEntry(state.proposers, request.from, waiting);
+      }
       if (reply.granted && before.promisedId !== null && before.promisedId > request.proposalId) {
-        next = {
-          ...next,
-          findings: observeGrantBelowPromise(next.findings, request, before.promisedId),
-        };
+        next.findings = observeGrantBelowPromise(next.findings, request, before.promisedId);
       }
-      if (reply.granted && request.kind === 'acceptRequest') {
-        // Named fields, not a second spread: a double spread gives the state a new hidden class.
-        const { tallies, chosen, findings } = observeVote(
-          next,
-          request.to,
-          request.proposalId,
-          request.value,
-        );
-        next = { ...next, tallies, chosen, findings };
+      if (request.kind === 'acceptRequest') {
+        if (reply.granted) {
+          const seen = observeVote(next, request.to, request.proposalId, request.value);
+          next.tallies = seen.tallies;
+          next.chosen = seen.chosen;
+          next.findings = seen.findings;
+        }
+        next.tallies = liveTallies(next);
       }
-      return withLiveTallies(next);
+      return next;
     }
     case 'replyDelivered': {
-      const reply = inFlight(state, event.messageId);
+      const at = flightIndex(state, event.messageId);
+      const reply = state.inFlight[at]!;
       if (isRequest(reply)) throw new Error(`message ${reply.id} is not a reply`);
-      const proposer = state.proposers[reply.to]!;
-      const after = proposerAfterReply(proposer, reply, state.config);
-      const proposers =
-        after === proposer ? state.proposers : { ...state.proposers, [reply.to]: after };
-      return {
-        ...state,
-        inFlight: state.inFlight.filter((m) => m.id !== reply.id),
-        proposers: proposersAwaiting(proposers, reply.to, reply.id, []),
-      };
+      const next = copyState(state);
+      next.inFlight = withoutAt(state.inFlight, at);
+      const proposer = state.proposers[reply.to];
+      if (proposer) {
+        const handled = proposerAfterReply(proposer, reply, state.config);
+        const after = awaitingReplaced(proposer, handled, reply.id, null);
+        if (after !== proposer) next.proposers = withEntry(state.proposers, reply.to, after);
+      }
+      return next;
     }
     case 'messageDropped': {
-      const m = inFlight(state, event.messageId);
-      return withLiveTallies({
-        ...state,
-        inFlight: state.inFlight.filter((x) => x.id !== m.id),
-        proposers: proposersAwaiting(state.proposers, isRequest(m) ? m.from : m.to, m.id, []),
-      });
+      const at = flightIndex(state, event.messageId);
+      const m = state.inFlight[at]!;
+      const next = copyState(state);
+      next.inFlight = withoutAt(state.inFlight, at);
+      const owner = isRequest(m) ? m.from : m.to;
+      const proposer = state.proposers[owner];
+      if (proposer) {
+        const after = awaitingReplaced(proposer, proposer, m.id, null);
+        if (after !== proposer) next.proposers = withEntry(state.proposers, owner, after);
+      }
+      if (m.kind === 'acceptRequest') next.tallies = liveTallies(next);
+      return next;
     }
     case 'messageDuplicated': {
-      inFlight(state, event.messageId);
+      flightIndex(state, event.messageId);
       // The copy is the network's extra: a propose loop does not wait for it.
-      return {
-        ...state,
-        nextMessageId: event.copy.id + 1,
-        inFlight: [...state.inFlight, event.copy],
-      };
+      const next = copyState(state);
+      next.nextMessageId = event.copy.id + 1;
+      next.inFlight = append(state.inFlight, event.copy);
+      return next;
     }
     case 'proposeFailed':
       return state;
     case 'proposeChose':
-    case 'proposeGaveUp':
-      return withLoop(state, event.node, () => null);
+    case 'proposeGaveUp': {
+      const proposer = state.proposers[event.node];
+      if (!proposer?.propose) return state;
+      const after = copyProposer(proposer);
+      after.propose = null;
+      const next = copyState(state);
+      next.proposers = withEntry(state.proposers, event.node, after);
+      return next;
+    }
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

@@ -1,3 +1,4 @@
+import { append } from './copy.ts';
 import type { Chosen, Finding, PaxosConfig, PaxosState, Request, Tally } from './types.ts';
 
 /*
@@ -66,11 +67,11 @@ export function observeVote(
   let { chosen, findings } = state;
   const existing = state.tallies.find((t) => t.proposalId === proposalId && t.value === value);
   const before = existing?.voters ?? [];
-  const voters = before.includes(acceptor) ? before : [...before, acceptor];
+  const voters = before.includes(acceptor) ? before : append(before, acceptor);
   const tally: Tally = { proposalId, value, voters };
   const tallies = existing
     ? state.tallies.map((t) => (t === existing ? tally : t))
-    : [...state.tallies, tally];
+    : append(state.tallies, tally);
 
   const rival = state.tallies.find((t) => t.proposalId === proposalId && t.value !== value);
   const alreadyFound = findings.some(
@@ -93,7 +94,7 @@ export function observeVote(
   if (reached && !chosen.some((c) => c.proposalId === proposalId && c.value === value)) {
     const record: Chosen = { proposalId, value, acceptors: voters };
     const other = chosen.find((c) => c.value !== value);
-    chosen = [...chosen, record];
+    chosen = append(chosen, record);
     if (other && !findings.some((f) => f.kind === 'two_values_chosen')) {
       findings = [...findings, twoValuesChosen(state, other, record)];
     }
@@ -136,13 +137,23 @@ export function observeGrantBelowPromise(
  * in flight. Chosen values and findings are kept for ever.
  */
 export function liveTallies(state: PaxosState): Tally[] {
-  if (state.tallies.length === 0) return state.tallies;
-  const live = state.tallies.filter(
-    (t) =>
-      Object.values(state.proposers).some((p) => p.proposalId === t.proposalId) ||
-      state.inFlight.some((m) => m.kind === 'acceptRequest' && m.proposalId === t.proposalId),
-  );
-  return live.length === state.tallies.length ? state.tallies : live;
+  const { tallies } = state;
+  let live: Tally[] | null = null;
+  for (let i = 0; i < tallies.length; i++) {
+    const tally = tallies[i]!;
+    if (canGetVotes(state, tally.proposalId)) live?.push(tally);
+    else live ??= tallies.slice(0, i);
+  }
+  return live ?? tallies;
+}
+
+function canGetVotes(state: PaxosState, proposalId: number): boolean {
+  const { proposers, inFlight } = state;
+  for (const node in proposers) if (proposers[node]!.proposalId === proposalId) return true;
+  for (const m of inFlight) {
+    if (m.kind === 'acceptRequest' && m.proposalId === proposalId) return true;
+  }
+  return false;
 }
 
 /** The invariant checks: every broken safety property, explained. Empty means safe. */
