@@ -4,6 +4,8 @@ export { acceptorGrants, acceptorReason } from './acceptor.ts';
 export { hasPromiseQuorum, promiserAccMax, valueToCarry, isStale } from './proposer.ts';
 export { checkInvariants, chosenValue } from './observer.ts';
 export { evolve, foldPaxos, initialPaxosState } from './evolve.ts';
+export { checkpoints, extendCheckpoints, stateAt } from './replay.ts';
+export type { Checkpoints } from './replay.ts';
 export { decide, MAX_PROPOSE_ATTEMPTS, SEED_LINES } from './decide.ts';
 export { py, renderEvent, renderTranscript, replyLines } from './transcript.ts';
 export type { RenderOptions } from './transcript.ts';
