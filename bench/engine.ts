@@ -2,7 +2,7 @@
 //
 // How fast the Paxos engine folds a room's log, and how long it takes to rebuild
 // the state at an arbitrary point (what a late joiner, a replay slider or a server
-// restart costs). Logs are made by playing random commands through `decide`, with a
+// restart costs), from scratch and from checkpoints. Logs are made by playing random commands through `decide`, with a
 // seeded PRNG so every run measures the same log.
 //
 // A room log is a sequence of rounds; each round starts a fresh Paxos instance
@@ -10,10 +10,14 @@
 // events fold into that instance, as shared/room does on `roundStarted`.
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { decide } from '../shared/paxos/decide.ts';
 import type { PaxosCommand, PaxosEvent } from '../shared/paxos/events.ts';
 import { evolve, initialPaxosState } from '../shared/paxos/evolve.ts';
 import { hasPromiseQuorum } from '../shared/paxos/proposer.ts';
+import type { Checkpoints } from '../shared/paxos/replay.ts';
+import { checkpoints, stateAt } from '../shared/paxos/replay.ts';
 import type { PaxosConfig, PaxosState } from '../shared/paxos/types.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261127);
@@ -174,6 +178,73 @@ function describeLog(log: LogEntry[], built: ReturnType<typeof buildLog>): strin
   );
 }
 
+/** Milliseconds each call of `run` took, one per point, sorted. */
+function timeEach(points: number[], run: (p: number) => unknown): number[] {
+  const times: number[] = [];
+  let sink = 0;
+  for (const p of points) {
+    const t0 = performance.now();
+    if (run(p)) sink++;
+    times.push(performance.now() - t0);
+  }
+  if (sink < 0) console.log('(unreachable)');
+  return times.sort((a, b) => a - b);
+}
+
+const summary = (sorted: number[]) =>
+  `p50 ${ms(quantile(sorted, 0.5))}, p99 ${ms(quantile(sorted, 0.99))}, max ${ms(sorted.at(-1)!)}`;
+
+/** Events between two checkpoints of the replay in section 3. */
+const EVERY = Number(process.env.BENCH_CHECKPOINT_EVERY ?? 1000);
+
+interface RoundReplay {
+  /** Index of the round's `roundStarted` entry in the room log. */
+  start: number;
+  events: PaxosEvent[];
+  cps: Checkpoints;
+}
+
+/** What a replay slider keeps: each round's events and their checkpoints. */
+function roomReplay(log: readonly LogEntry[], every: number): RoundReplay[] {
+  const rounds: { start: number; config: PaxosConfig; events: PaxosEvent[] }[] = [];
+  log.forEach((entry, i) => {
+    if (entry.type === 'roundStarted') rounds.push({ start: i, config: entry.config, events: [] });
+    else rounds.at(-1)!.events.push(entry);
+  });
+  return rounds.map(({ start, config, events }) => ({
+    start,
+    events,
+    cps: checkpoints(initialPaxosState(config), events, every),
+  }));
+}
+
+/** The same state as `fold(log, end)`, from the nearest checkpoint. */
+function rebuildAt(replay: RoundReplay[], end: number): PaxosState | null {
+  let r = replay.length - 1;
+  while (r >= 0 && replay[r]!.start >= end) r--;
+  if (r < 0) return null;
+  const round = replay[r]!;
+  return stateAt(round.cps, round.events, end - round.start - 1);
+}
+
+/**
+ * Heap that one result of `make` keeps in use, after full GCs: the mean over 20
+ * results kept at once, as one is too small to see in the heap's own noise.
+ */
+function retainedKB(make: () => unknown): string {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = Array.from({ length: 20 }, make);
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (kept.length === 0) console.log('(unreachable)');
+  return `${Math.round((after - before) / 20 / 1024).toLocaleString('en-US')} KB`;
+}
+
 const rng = prng(SEED);
 console.log(`Paxos engine benchmark (node ${process.version}, seed ${SEED})`);
 console.log(
@@ -203,23 +274,42 @@ console.log('');
 }
 console.log('');
 
-// 3. Rebuilding the state at an arbitrary point of a 10,000-event log.
+// 3. Rebuilding the state at an arbitrary point of a 10,000-event log (what a replay
+// slider does on every move): from scratch, and from checkpoints (shared/paxos/replay.ts).
 {
   const built = buildLog(rng, 10_000, () => 300 + rng.int(2700));
   const { log } = built;
   const points = Array.from({ length: 200 }, () => 1 + rng.int(log.length));
+
   for (const p of points.slice(0, 20)) fold(log, p); // warm-up
-  const times: number[] = [];
-  for (const p of points) {
+  const scratch = timeEach(points, (p) => fold(log, p));
+
+  const builds: number[] = [];
+  let replay = roomReplay(log, EVERY);
+  for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    fold(log, p);
-    times.push(performance.now() - t0);
+    replay = roomReplay(log, EVERY);
+    builds.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
+  builds.sort((a, b) => a - b);
+  const kept = replay.reduce((n, r) => n + r.cps.states.length, 0);
+  for (const p of points.slice(0, 20)) rebuildAt(replay, p); // warm-up
+  const viaCheckpoints = timeEach(points, (p) => rebuildAt(replay, p));
+  for (const p of points) {
+    if (JSON.stringify(rebuildAt(replay, p)) !== JSON.stringify(fold(log, p))) {
+      throw new Error(`checkpoint rebuild at ${p} differs from the fold from scratch`);
+    }
+  }
+
   console.log(`10,000-event room log: ${built.rounds} rounds`);
-  console.log(`rebuild at 200 random points (fold from the start to the point):`);
+  console.log(`rebuild the state at 200 random points of it (goal: < 16 ms each):`);
+  console.log(`  from scratch (fold the log from its start to the point):`);
+  console.log(`    ${summary(scratch)}`);
+  console.log(`  via checkpoints every ${EVERY} events of a round (fold from the nearest one):`);
+  console.log(`    ${summary(viaCheckpoints)}  (each checked against the fold from scratch)`);
   console.log(
-    `  p50 ${ms(quantile(times, 0.5))}, p99 ${ms(quantile(times, 0.99))}, ` +
-      `max ${ms(times.at(-1)!)}  (goal: < 16 ms)`,
+    `  checkpoints: ${kept} states kept, built in ${ms(builds[0]!)} (best of 5, one fold ` +
+      `of the log), ${retainedKB(() => roomReplay(log, EVERY))} of heap retained ` +
+      `(the kept states and the per-round event lists)`,
   );
 }
