@@ -31,12 +31,13 @@ export function acceptorAfter(
 
 /** Why the rule grants or rejects, in words a player can read. */
 export function acceptorReason(acceptor: AcceptorState, request: Request): string {
-  const what = request.kind === 'promiseRequest' ? 'promise request' : 'accept request';
+  const [a, what] =
+    request.kind === 'promiseRequest' ? ['a', 'promise request'] : ['an', 'accept request'];
   if (acceptor.promisedId === null) {
     return `${request.to} has promised nothing yet, so it grants the ${what} with id ${request.proposalId}.`;
   }
   if (acceptor.promisedId <= request.proposalId) {
     return `${request.to} promised ${acceptor.promisedId}; ${request.proposalId} is not lower, so the ${what} is granted.`;
   }
-  return `${request.to} promised ${acceptor.promisedId}; a ${what} with id ${request.proposalId} must be rejected.`;
+  return `${request.to} promised ${acceptor.promisedId}; ${a} ${what} with id ${request.proposalId} must be rejected.`;
 }

@@ -73,7 +73,7 @@ describe('views', () => {
       },
     });
     expect(replyReason(reply(false, 2))).toBe(
-      'Cal promised 2; a accept request with id 1 must be rejected.',
+      'Cal promised 2; an accept request with id 1 must be rejected.',
     );
     expect(replyReason(reply(true, 2))).toMatch(/^The host granted it by hand/);
   });

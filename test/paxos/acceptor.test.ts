@@ -250,5 +250,8 @@ describe('acceptor: the rule as pure functions', () => {
     expect(acceptorReason({ promisedId: 3, accepted: null }, request('promiseRequest', 2))).toBe(
       'Ben promised 3; a promise request with id 2 must be rejected.',
     );
+    expect(acceptorReason({ promisedId: 3, accepted: null }, request('acceptRequest', 2))).toBe(
+      'Ben promised 3; an accept request with id 2 must be rejected.',
+    );
   });
 });
