@@ -1,5 +1,6 @@
 import { idleProposer } from '../paxos/proposer.ts';
 import type { PaxosState } from '../paxos/index.ts';
+import type { RoundStats } from './game.ts';
 import type { TranscriptLine } from './transcript.ts';
 import type { Envelope, RoomState } from './types.ts';
 
@@ -36,13 +37,35 @@ function redactPaxos(paxos: PaxosState, seat: string): PaxosState {
   };
 }
 
+/**
+ * The round's counts as `seat` may see them: its own proposals, requests and
+ * mistakes, and who learned only if it was this seat. The totals of messages
+ * and rejections stay: they say how busy the network is, not what it carries.
+ */
+function redactStats(stats: RoundStats, seat: string, playerId: string | null): RoundStats {
+  const own = stats.requestsBy[seat];
+  const mistakes = playerId === null ? undefined : stats.mistakes[playerId];
+  return {
+    ...stats,
+    requestsBy: own === undefined ? {} : { [seat]: own },
+    proposals: stats.proposals.filter((p) => p.node === seat),
+    learned: stats.learned?.node === seat ? stats.learned : null,
+    mistakes: mistakes === undefined ? {} : { [playerId!]: mistakes },
+  };
+}
+
 /** The room as `seat` may see it: other nodes' state, the observer and others' messages removed. */
 export function seatView(state: RoomState, seat: string): RoomState {
   if (!state.round) return { ...state, hiddenFrom: seat };
+  const playerId = state.players.find((p) => p.seat === seat)?.id ?? null;
   return {
     ...state,
     hiddenFrom: seat,
-    round: { ...state.round, paxos: redactPaxos(state.round.paxos, seat) },
+    round: {
+      ...state.round,
+      paxos: redactPaxos(state.round.paxos, seat),
+      stats: redactStats(state.round.stats, seat, playerId),
+    },
   };
 }
 

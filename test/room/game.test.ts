@@ -201,6 +201,16 @@ describe('fog of war', () => {
     expect(JSON.stringify(amy.round!.paxos)).not.toContain('Heat');
   });
 
+  it("a seat's view counts only its own proposals and requests", () => {
+    const room = fogRoom();
+    const stats = seatView(room.state, 'Cal').round!.stats;
+    expect(JSON.stringify(stats)).not.toMatch(/Dune|Heat/);
+    expect(stats).toMatchObject({ proposals: [], requestsBy: {}, learned: null });
+    const amy = seatView(room.state, 'Amy').round!.stats;
+    expect(amy.proposals.map((p) => p.value)).toEqual(['Dune']);
+    expect(amy.requestsBy).toEqual({ Amy: 1 });
+  });
+
   it('a seat reads only the log lines that involve its node', () => {
     const room = fogRoom();
     const lines = roomTranscript(room.log).filter((l) => lineVisibleTo(l, 'Ben'));
