@@ -118,7 +118,8 @@ export class Load {
     const last = batch.events[batch.events.length - 1];
     if (!last) return;
     for (const e of batch.events) {
-      if (e.event.type === 'paxos' && e.event.event?.type === 'proposeChose') room.newRound = true;
+      // A chosen movie ends the round (the game's default): the host bot starts the next one.
+      if (e.event.type === 'roundEnded') room.newRound = true;
     }
     const acked = room.acked.get(last.seq);
     if (acked) {
@@ -167,6 +168,8 @@ export class Load {
         if (counted) this.samples.errors[code] = (this.samples.errors[code] ?? 0) + 1;
         // Lost the promise quorum to a rival: as a player would, start a new proposal.
         if (code === 'conflict') bot.step = 0;
+        // The round is over and the host's restart was refused or lost: ask again.
+        if (code === 'conflict' && bot.index === 0) bot.room.newRound = true;
         return;
       }
       const seq = result.data?.seq;
