@@ -15,6 +15,34 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** How two quorums could choose two movies: too small to overlap, or what broke where they do. */
+function whyTwoChosen(config: PaxosConfig, first: Chosen, second: Chosen): string {
+  const { quorum, nodes } = config;
+  const shared = first.acceptors.filter((n) => second.acceptors.includes(n));
+  const majority = Math.floor(nodes.length / 2) + 1;
+  if (quorum < majority) {
+    return (
+      `The quorum is ${quorum} of ${nodes.length} nodes, less than a majority (${majority}), ` +
+      `so two quorums need not share a node; ` +
+      (shared.length ? `these two share only ${list(shared)}.` : `these two share no node at all.`)
+    );
+  }
+  if (shared.length === 0) return 'The two quorums share no node.';
+  if (first.proposalId === second.proposalId) {
+    return (
+      `The two quorums share ${list(shared)}, who accepted both movies in proposal ` +
+      `${first.proposalId}: its proposer changed the value partway through the proposal.`
+    );
+  }
+  const low = Math.min(first.proposalId, second.proposalId);
+  const high = Math.max(first.proposalId, second.proposalId);
+  return (
+    `The two quorums share ${list(shared)}, so Paxos should have kept them to one movie: ` +
+    `either the proposer of proposal ${high} ignored a value its promises reported, or an ` +
+    `acceptor broke its promise by accepting proposal ${low} after promising ${high}.`
+  );
+}
+
 /** The findings' explanations, in words a player reads. */
 export const explain = {
   twoValuesOneProposal(proposalId: number, rival: Tally, acceptor: string, value: string): string {
@@ -27,22 +55,10 @@ export const explain = {
   },
 
   twoValuesChosen(config: PaxosConfig, first: Chosen, second: Chosen): string {
-    const { quorum, nodes } = config;
-    const overlap = first.acceptors.filter((n) => second.acceptors.includes(n));
-    const majority = Math.floor(nodes.length / 2) + 1;
-    const why =
-      quorum < majority
-        ? `The quorum is ${quorum} of ${nodes.length} nodes, less than a majority (${majority}), ` +
-          `so two quorums need not share a node: ${list(first.acceptors)} and ${list(second.acceptors)} ` +
-          (overlap.length ? `share only ${list(overlap)}.` : `share no node at all.`)
-        : overlap.length
-          ? `The two quorums share ${list(overlap)}, so a promise to proposal ${second.proposalId} ` +
-            `should have reported ${first.value}; a proposer carried another value or an acceptor broke its promise.`
-          : `The two quorums share no node.`;
     return (
       `Two different movies were chosen: ${first.value} (proposal ${first.proposalId}, accepted by ` +
       `${list(first.acceptors)}) and ${second.value} (proposal ${second.proposalId}, accepted by ` +
-      `${list(second.acceptors)}). Paxos allows at most one. ${why}`
+      `${list(second.acceptors)}). Paxos allows at most one. ${whyTwoChosen(config, first, second)}`
     );
   },
 

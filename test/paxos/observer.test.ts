@@ -141,8 +141,34 @@ describe('observer: findings', () => {
     const finding = s.findings[1]!;
     expect(finding).toMatchObject({ proposalIds: [2, 2], values: ['Barbie', 'Openhimer'] });
     expect(finding.explanation).toContain('Two different movies were chosen: Barbie');
-    expect(finding.explanation).toContain('The two quorums share Ben and Cal');
     expect(finding.explanation).not.toContain('less than a majority');
+    // Both votes are in proposal 2: no later proposal's promise could have reported anything.
+    expect(finding.explanation).toContain(
+      'Paxos allows at most one. The two quorums share Ben and Cal, who accepted both movies in ' +
+        'proposal 2: its proposer changed the value partway through the proposal.',
+    );
+  });
+
+  it('a majority split across two proposals names the later one and the broken promise it allows', () => {
+    // Cal promises Amy's 1, then Eva's 2; Barbie is chosen in 2, then the host makes Cal accept 1.
+    let s = play(room({ delivery: 'manual' }), newProposal('Amy', 'Openhimer'));
+    s = settle(play(s, ...promises('Amy', 'Amy', 'Ben', 'Cal')));
+    s = settle(play(s, newProposal('Eva', 'Barbie'), ...promises('Eva', 'Cal', 'Dan', 'Eva')));
+    s = settle(play(s, ...accepts('Eva', 'Cal', 'Dan', 'Eva')));
+    s = play(s, ...accepts('Amy', 'Amy', 'Ben', 'Cal'));
+    s = play(s, deliver(s.inFlight[0]!.id), deliver(s.inFlight[1]!.id));
+    s = settle(play(s, deliver(s.inFlight[0]!.id, 'grant')));
+    expect(s.chosen.map((c) => [c.proposalId, c.value])).toEqual([
+      [2, 'Barbie'],
+      [1, 'Openhimer'],
+    ]);
+    expect(s.findings.find((f) => f.kind === 'two_values_chosen')!.explanation).toBe(
+      'Two different movies were chosen: Barbie (proposal 2, accepted by Cal, Dan and Eva) and ' +
+        'Openhimer (proposal 1, accepted by Amy, Ben and Cal). Paxos allows at most one. ' +
+        'The two quorums share Cal, so Paxos should have kept them to one movie: either the ' +
+        'proposer of proposal 2 ignored a value its promises reported, or an acceptor broke its ' +
+        'promise by accepting proposal 1 after promising 2.',
+    );
   });
 
   it('the same schedule under lamport chooses one value and finds nothing', () => {
@@ -168,18 +194,23 @@ describe('observer: findings', () => {
       'Two different movies were chosen: Openhimer (proposal 1, accepted by Amy and Ben) and ' +
         'Barbie (proposal 2, accepted by Dan and Eva). Paxos allows at most one.',
     );
-    expect(explanation).toContain(
-      'The quorum is 2 of 5 nodes, less than a majority (3), so two quorums need not share a node',
+    // Each quorum once, in the first sentence: no "Amy and Ben and Dan and Eva".
+    expect(explanation).toBe(
+      'Two different movies were chosen: Openhimer (proposal 1, accepted by Amy and Ben) and ' +
+        'Barbie (proposal 2, accepted by Dan and Eva). Paxos allows at most one. The quorum is ' +
+        '2 of 5 nodes, less than a majority (3), so two quorums need not share a node; these ' +
+        'two share no node at all.',
     );
-    expect(explanation).toContain('share no node at all.');
   });
 
   it('a minority-quorum split through a shared node says which node they share', () => {
     let s = round(room({ quorum: 2 }), 'Amy', 'Openhimer', ['Amy', 'Ben'], ['Amy', 'Ben']);
     // Eva's promises come from Dan and Eva, so Ben has no say in her value; Ben accepts Barbie.
     s = round(s, 'Eva', 'Barbie', ['Dan', 'Eva'], ['Ben', 'Eva']);
-    expect(s.findings[0]!.explanation).toContain('less than a majority (3)');
-    expect(s.findings[0]!.explanation).toContain('share only Ben.');
+    expect(s.findings[0]!.explanation).toContain(
+      'Paxos allows at most one. The quorum is 2 of 5 nodes, less than a majority (3), so two ' +
+        'quorums need not share a node; these two share only Ben.',
+    );
   });
 
   it('each kind of finding is reported once, however often it happens again', () => {
