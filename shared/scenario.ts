@@ -71,16 +71,25 @@ export class ScenarioError extends Error {
   }
 }
 
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]!;
+/**
+ * The problem to report: an unknown key first (a misspelt key is usually why a
+ * required one is missing: `vlaue` explains the missing `value`), else zod's first.
+ */
+function mainIssue(error: z.ZodError): string {
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const where = issue.path.length ? `"${issue.path.join('.')}" ` : '';
-  return `${where}${issue.message}`.replace(/^"(\w+)" Unrecognized key/, 'unrecognized key');
+  if (issue.code === 'unrecognized_keys') {
+    // zod says `Unrecognized key: "vlaue"`; a scenario's author reads `unrecognized key "vlaue"`.
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    return `${where}unrecognized key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
+  }
+  return `${where}${issue.message}`;
 }
 
 /** Parses an already-JSON-decoded scenario, or throws a ScenarioError naming the step. */
 export function parseScenario(input: unknown): Scenario {
   const head = header.safeParse(input);
-  if (!head.success) throw new ScenarioError(firstIssue(head.error));
+  if (!head.success) throw new ScenarioError(mainIssue(head.error));
   const { nodes, quorum } = head.data;
   const dup = nodes.find((n, i) => nodes.indexOf(n) !== i);
   if (dup) throw new ScenarioError(`node "${dup}" is listed twice`);
@@ -94,7 +103,7 @@ export function parseScenario(input: unknown): Scenario {
     }
     if ('say' in raw) {
       const say = sayStep.safeParse(raw);
-      if (!say.success) throw new ScenarioError(firstIssue(say.error), n);
+      if (!say.success) throw new ScenarioError(mainIssue(say.error), n);
       return say.data;
     }
     const kind = (raw as { do?: unknown }).do;
@@ -105,7 +114,7 @@ export function parseScenario(input: unknown): Scenario {
       );
     }
     const parsed = STEP_SCHEMAS[kind as keyof typeof STEP_SCHEMAS].safeParse(raw);
-    if (!parsed.success) throw new ScenarioError(firstIssue(parsed.error), n);
+    if (!parsed.success) throw new ScenarioError(mainIssue(parsed.error), n);
     const step = parsed.data;
     const named = [
       'node' in step ? step.node : undefined,

@@ -129,12 +129,12 @@ describe('scenario files: what is refused, and where', () => {
     [
       'an extra key in a step',
       { ...BASE, steps: [{ node: 'Amy', do: 'newProposal', value: 'Up', colour: 'red' }] },
-      'step 1: Unrecognized key: "colour"',
+      'step 1: unrecognized key "colour"',
     ],
     [
       'an extra key in a say step',
       { ...BASE, steps: [{ say: 'x', node: 'Amy' }] },
-      'step 1: Unrecognized key: "node"',
+      'step 1: unrecognized key "node"',
     ],
     [
       'an answer that is neither grant nor reject',
@@ -181,7 +181,7 @@ describe('scenario files: what is refused, and where', () => {
     [
       'an extra key in the header',
       { ...BASE, steps: [], colour: 'red' },
-      'Unrecognized key: "colour"',
+      'unrecognized key "colour"',
     ],
     [
       'a node listed twice',
@@ -200,6 +200,16 @@ describe('scenario files: what is refused, and where', () => {
     const found = problem(scenario);
     expect(found?.message.startsWith(message), `${found?.message}`).toBe(true);
     expect(found?.step).toBeUndefined();
+  });
+
+  it("an unknown key is named the way an author reads it, not in zod's words", () => {
+    const typo = { ...BASE, steps: [{ node: 'Amy', do: 'newProposal', vlaue: 'Up' }] };
+    expect(problem(typo)?.message).toBe('step 1: unrecognized key "vlaue"');
+    const two = { ...BASE, steps: [{ say: 'x', node: 'Amy', to: 'Ben' }] };
+    expect(problem(two)?.message).toBe('step 1: unrecognized keys "node", "to"');
+    expect(problem({ ...BASE, steps: [], colour: 'red' })?.message).toBe(
+      'unrecognized key "colour"',
+    );
   });
 
   it('defaults: instant delivery, the seed value rule, no title', () => {
