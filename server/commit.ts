@@ -1,5 +1,5 @@
 import type { ErrorBody } from '../shared/protocol/index.ts';
-import type { Envelope, RoomState } from '../shared/room/index.ts';
+import type { Envelope, RoomEvent, RoomState } from '../shared/room/index.ts';
 import type { Logger } from './log.ts';
 import type { RunResult, Transport } from './rooms.ts';
 import type { Credential, CredentialChange, SqliteStore } from './store/sqlite.ts';
@@ -24,8 +24,35 @@ interface Item {
   envelopes: Envelope[];
   state: RoomState;
   change: CredentialChange;
+  /** Whether the room is live after this command, when its events may have changed that. */
+  live: boolean | undefined;
+  /** A person (the host or a player who is not a bot) gave the command. */
+  person: boolean;
   gone: { playerId: string; reason: 'left' | 'kicked' }[];
   resolve: (result: RunResult) => void;
+}
+
+/** Events after which a room may start or stop being live. */
+const LIVENESS = new Set<RoomEvent['type']>([
+  'roundStarted',
+  'roundEnded',
+  'playerJoined',
+  'playerLeft',
+  'roomClosed',
+]);
+
+/**
+ * A live room is driven by the server on its own: a round is being played
+ * with turns (a timer passes them) or with bots. A restart loads these rooms
+ * at once so their timers and bots carry on.
+ */
+export function isLive(state: RoomState): boolean {
+  const round = state.round;
+  return (
+    state.status === 'open' &&
+    round?.status === 'playing' &&
+    (round.turn !== null || state.players.some((p) => p.bot !== undefined))
+  );
 }
 
 export const INTERNAL: ErrorBody = {
@@ -50,7 +77,8 @@ export class GroupCommit {
     private readonly store: SqliteStore,
     private readonly transport: Transport,
     private readonly logger: Logger,
-    private readonly release: (code: string) => void,
+    /** After a flush, per room touched: whether its state changed, and if a person's command did. */
+    private readonly settled: (hosted: Hosted, changed: boolean, person: boolean) => void,
   ) {}
 
   enqueue(
@@ -58,6 +86,7 @@ export class GroupCommit {
     envelopes: Envelope[],
     state: RoomState,
     grant: Credential | undefined,
+    person = false,
   ): Promise<RunResult> {
     if (envelopes.length === 0 && hosted.pending === 0) {
       return Promise.resolve({ ok: true, seq: hosted.state.seq });
@@ -68,10 +97,11 @@ export class GroupCommit {
       ...(grant ? { grant } : {}),
       ...(gone[0] ? { revokePlayer: gone[0].playerId } : {}),
     };
+    const live = envelopes.some((e) => LIVENESS.has(e.event.type)) ? isLive(state) : undefined;
     hosted.latest = state;
     hosted.pending++;
     return new Promise((resolve) => {
-      this.queue.push({ hosted, envelopes, state, change, gone, resolve });
+      this.queue.push({ hosted, envelopes, state, change, live, person, gone, resolve });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -95,23 +125,30 @@ export class GroupCommit {
       this.logger.error('group commit failed', err);
       failed = new Set(batch);
     }
-    const touched = new Set<Hosted>();
+    // Per room touched: whether its state changed, and whether a person's command changed it.
+    const touched = new Map<Hosted, { changed: boolean; person: boolean }>();
     for (const item of batch) {
       const { hosted } = item;
       hosted.pending--;
-      touched.add(hosted);
+      const seen = touched.get(hosted) ?? { changed: false, person: false };
+      touched.set(hosted, seen);
       if (failed.has(item)) {
         item.resolve({ ok: false, error: INTERNAL });
         continue;
       }
+      const before = hosted.state;
       hosted.state = item.state;
-      this.tell(item);
+      if (item.envelopes.length > 0) {
+        seen.changed = true;
+        seen.person ||= item.person;
+      }
+      this.tell(item, before);
       item.resolve({ ok: true, seq: item.state.seq });
     }
-    for (const hosted of touched) {
+    for (const [hosted, { changed, person }] of touched) {
       // Commands decided on a state that never became durable are gone: start again from the store's.
       if (hosted.pending === 0) hosted.latest = hosted.state;
-      this.release(hosted.code);
+      this.settled(hosted, changed, person);
     }
   }
 
@@ -120,7 +157,12 @@ export class GroupCommit {
     const writes = batch.filter((i) => i.envelopes.length > 0);
     try {
       this.store.appendBatch(
-        writes.map((i) => ({ room: i.hosted.code, envelopes: i.envelopes, change: i.change })),
+        writes.map((i) => ({
+          room: i.hosted.code,
+          envelopes: i.envelopes,
+          change: i.change,
+          live: i.live,
+        })),
       );
       return new Set();
     } catch (err) {
@@ -135,7 +177,7 @@ export class GroupCommit {
       }
       try {
         if (item.envelopes.length > 0) {
-          this.store.append(item.hosted.code, item.envelopes, item.change);
+          this.store.append(item.hosted.code, item.envelopes, item.change, item.live);
         }
       } catch (err) {
         this.logger.error(`room ${item.hosted.code}: commit failed`, err);
@@ -147,10 +189,10 @@ export class GroupCommit {
   }
 
   /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
-  private tell(item: Item): void {
+  private tell(item: Item, before: RoomState): void {
     const { hosted, envelopes, gone } = item;
     try {
-      if (envelopes.length > 0) this.transport.publish(hosted.code, envelopes);
+      if (envelopes.length > 0) this.transport.publish(hosted.code, envelopes, before, item.state);
       for (const { playerId, reason } of gone) {
         hosted.connections.delete(playerId);
         this.transport.revoke(hosted.code, playerId, reason);

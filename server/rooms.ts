@@ -22,9 +22,26 @@ import type { Hosted } from './commit.ts';
  * after the events are in the store.
  */
 export interface Transport {
-  publish(code: string, envelopes: Envelope[]): void;
+  /** `before` and `after` are the room's committed states around the envelopes. */
+  publish(code: string, envelopes: Envelope[], before: RoomState, after: RoomState): void;
   /** The player's tokens no longer work: tell its sockets and forget who they were. */
   revoke(code: string, playerId: string, reason: 'kicked' | 'left'): void;
+}
+
+/**
+ * What the server drives on its own (turn timers, bots) hears of each room's
+ * committed changes, and keeps the room in memory while it has work for it.
+ */
+export interface RoomListener {
+  /**
+   * The room was loaded, or commands of it committed (`person`: one of them
+   * came from a person, the host or a player who is not a bot). Must not throw.
+   */
+  changed(code: string, state: RoomState, person: boolean): void;
+  /** True while it has a timer or work in progress for the room. */
+  holds(code: string): boolean;
+  /** The room left memory. */
+  released(code: string): void;
 }
 
 /** A client that is this many events behind gets a snapshot instead of the events. */
@@ -57,6 +74,7 @@ function newCode(): string {
 export class RoomHost {
   private readonly rooms = new Map<string, Hosted>();
   private readonly commits: GroupCommit;
+  private readonly listeners: RoomListener[] = [];
 
   constructor(
     private readonly deps: {
@@ -66,9 +84,51 @@ export class RoomHost {
       logger: Logger;
     },
   ) {
-    this.commits = new GroupCommit(deps.store, deps.transport, deps.logger, (code) =>
-      this.release(code),
+    this.commits = new GroupCommit(
+      deps.store,
+      deps.transport,
+      deps.logger,
+      (hosted, changed, person) => {
+        if (changed) this.tell(hosted.code, hosted.state, person);
+        this.release(hosted.code);
+      },
     );
+  }
+
+  /** Adds a listener of every room's committed changes (timers, bots). */
+  listen(listener: RoomListener): void {
+    this.listeners.push(listener);
+  }
+
+  private tell(code: string, state: RoomState, person: boolean): void {
+    for (const listener of this.listeners) {
+      try {
+        listener.changed(code, state, person);
+      } catch (err) {
+        this.deps.logger.error(`room ${code}: a listener failed`, err);
+      }
+    }
+  }
+
+  /**
+   * Loads the rooms the store says are live (a round with turns or bots), so
+   * their timers and bots carry on after a restart. A room that fails to load
+   * is logged and skipped.
+   */
+  resumeLive(): void {
+    for (const code of this.deps.store.liveRooms()) {
+      try {
+        this.hosted(code);
+        this.release(code);
+      } catch (err) {
+        this.deps.logger.error(`room ${code}: resuming it failed`, err);
+      }
+    }
+  }
+
+  /** The room's whole stored log. */
+  log(code: string): Envelope[] {
+    return this.deps.store.load(code);
   }
 
   /** The room's committed state, loading it from the log if needed; null if there is no such room. */
@@ -92,11 +152,13 @@ export class RoomHost {
     };
     this.rooms.set(code, hosted);
     // Nobody is connected to a room that was not in memory: the log may say
-    // otherwise after a crash, so the system says they left.
+    // otherwise after a crash, so the system says they left. Bots have no
+    // socket: they stay.
     for (const p of state.players) {
-      if (p.connected)
+      if (p.connected && p.bot === undefined)
         void this.run(code, { type: 'presence', playerId: p.id, connected: false }, SYSTEM);
     }
+    this.tell(code, state, false);
     return hosted;
   }
 
@@ -172,6 +234,10 @@ export class RoomHost {
       }
       const decision = decideRoom(hosted.latest, command, actor);
       if (!decision.ok) return Promise.resolve(decision);
+      const person =
+        actor.role === 'host' ||
+        (actor.role === 'player' &&
+          hosted.latest.players.some((p) => p.id === actor.playerId && p.bot === undefined));
       const at = this.deps.clock();
       let state = hosted.latest;
       const envelopes: Envelope[] = [];
@@ -181,7 +247,7 @@ export class RoomHost {
         state = evolveRoom(state, envelope);
       }
       // Even a command without events waits for the ones before it, so its ack never runs ahead.
-      return this.commits.enqueue(hosted, envelopes, state, grant);
+      return this.commits.enqueue(hosted, envelopes, state, grant, person);
     } catch (err) {
       this.deps.logger.error(`room ${code}: ${command.type} failed`, err);
       return Promise.resolve({ ok: false, error: INTERNAL });
@@ -216,7 +282,10 @@ export class RoomHost {
    */
   release(code: string): void {
     const hosted = this.rooms.get(code);
-    if (hosted && hosted.subscribers <= 0 && hosted.pending === 0) this.rooms.delete(code);
+    if (!hosted || hosted.subscribers > 0 || hosted.pending > 0) return;
+    if (this.listeners.some((l) => l.holds(code))) return;
+    this.rooms.delete(code);
+    for (const listener of this.listeners) listener.released(code);
   }
 
   /** A socket now sits for this player; the first one makes the player connected. */

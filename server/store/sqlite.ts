@@ -25,6 +25,8 @@ export interface Write {
   room: string;
   envelopes: readonly Envelope[];
   change: CredentialChange;
+  /** Set when the command may have changed whether the room is live (see `liveRooms`). */
+  live?: boolean;
 }
 
 /**
@@ -43,6 +45,9 @@ export class SqliteStore {
   private readonly insertEvent: Database.Statement<[string, number, number, string]>;
   private readonly insertCredential: Database.Statement<[string, string, string, string | null]>;
   private readonly deletePlayer: Database.Statement<[string, string]>;
+  private readonly insertLive: Database.Statement<[string]>;
+  private readonly deleteLive: Database.Statement<[string]>;
+  private readonly selectLive: Database.Statement<[], { room: string }>;
   private readonly selectAll: Database.Statement<
     [string],
     { event: string; seq: number; at: number }
@@ -87,6 +92,8 @@ export class SqliteStore {
         player_id TEXT
       );
       CREATE INDEX IF NOT EXISTS credentials_by_player ON credentials (room, player_id);
+      -- Rooms the server drives on its own (turn timers, bots): loaded at start.
+      CREATE TABLE IF NOT EXISTS live_rooms (room TEXT PRIMARY KEY);
     `);
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (room, seq, at, event) VALUES (?, ?, ?, ?)',
@@ -95,6 +102,9 @@ export class SqliteStore {
       'INSERT INTO credentials (token_hash, room, role, player_id) VALUES (?, ?, ?, ?)',
     );
     this.deletePlayer = this.db.prepare('DELETE FROM credentials WHERE room = ? AND player_id = ?');
+    this.insertLive = this.db.prepare('INSERT OR IGNORE INTO live_rooms (room) VALUES (?)');
+    this.deleteLive = this.db.prepare('DELETE FROM live_rooms WHERE room = ?');
+    this.selectLive = this.db.prepare('SELECT room FROM live_rooms ORDER BY room');
     this.selectAll = this.db.prepare(
       'SELECT seq, at, event FROM events WHERE room = ? ORDER BY seq',
     );
@@ -107,13 +117,14 @@ export class SqliteStore {
     );
     // Events and credential changes of one command (or of one batch) commit or fail together.
     this.appendTx = this.db.transaction((writes: readonly Write[]) => {
-      for (const { room, envelopes, change } of writes) {
+      for (const { room, envelopes, change, live } of writes) {
         for (const e of envelopes) {
           this.insertEvent.run(room, e.seq, e.at, JSON.stringify(e.event));
         }
         if (change.revokePlayer !== undefined) this.deletePlayer.run(room, change.revokePlayer);
         const g = change.grant;
         if (g) this.insertCredential.run(g.tokenHash, g.room, g.role, g.playerId);
+        if (live !== undefined) (live ? this.insertLive : this.deleteLive).run(room);
       }
     });
   }
@@ -123,8 +134,13 @@ export class SqliteStore {
    * transaction. A seq already taken throws, so two writers cannot interleave
    * a room's log.
    */
-  append(room: string, envelopes: readonly Envelope[], change: CredentialChange = {}): void {
-    this.appendTx([{ room, envelopes, change }]);
+  append(
+    room: string,
+    envelopes: readonly Envelope[],
+    change: CredentialChange = {},
+    live?: boolean,
+  ): void {
+    this.appendTx([{ room, envelopes, change, live }]);
   }
 
   /** Several commands, of any rooms, in one transaction: all commit or none (group commit). */
@@ -140,6 +156,15 @@ export class SqliteStore {
   /** At most `limit` envelopes after `since`, in order. */
   eventsAfter(room: string, since: number, limit: number): Envelope[] {
     return this.selectAfter.all(room, since, limit).map(toEnvelope);
+  }
+
+  /**
+   * Rooms whose last commit left them live: a round is played with turns or
+   * bots, so the server's timers drive them. A small table kept in the same
+   * transactions as the log, so a restart finds them without reading any log.
+   */
+  liveRooms(): string[] {
+    return this.selectLive.all().map((r) => r.room);
   }
 
   hasRoom(room: string): boolean {
