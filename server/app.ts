@@ -11,7 +11,7 @@ import type { RateLimit } from './ratelimit.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { RoomHost } from './rooms.ts';
 import type { AppServer } from './sockets.ts';
-import { attachSockets, socketTransport } from './sockets.ts';
+import { Commands, attachSockets, socketTransport } from './sockets.ts';
 import type { SqliteStore } from './store/sqlite.ts';
 
 export interface AppDeps {
@@ -67,10 +67,14 @@ export function createApp(deps: AppDeps): App {
   const rooms = new RoomHost({
     store: deps.store,
     clock: deps.clock,
-    transport: socketTransport(io),
+    transport: socketTransport(io, (code) => deps.store.load(code)),
     logger,
   });
-  attachSockets(io, rooms, { rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger });
+  const commands = new Commands(rooms, logger);
+  attachSockets(io, rooms, commands, {
+    rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
+    logger,
+  });
 
   return {
     app,

@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
 import { roomCode } from '../shared/protocol/schemas.ts';
-import { roomTranscript, transcriptText } from '../shared/room/index.ts';
+import { publicLog, roomTranscript, transcriptText } from '../shared/room/index.ts';
 import type { Envelope } from '../shared/room/index.ts';
 import type { Logger } from './log.ts';
 import type { SqliteStore } from './store/sqlite.ts';
@@ -47,7 +47,10 @@ export function createHttpApp(deps: {
     res.json({ ok: true, version: VERSION, protocol: PROTOCOL_VERSION });
   });
 
-  /** The room's log, or an error answer (400 bad code, 404 unknown room) and null. */
+  /**
+   * The room's log as anyone may read it (a fogged round being played is left
+   * out until it ends), or an error answer (400 bad code, 404 unknown room) and null.
+   */
   const logOf = (req: Request, res: Response): { code: string; log: Envelope[] } | null => {
     const parsed = roomCode.safeParse(req.params.code);
     if (!parsed.success) {
@@ -59,7 +62,7 @@ export function createHttpApp(deps: {
       apiError(res, 404, 'not_found', 'There is no room with that code.');
       return null;
     }
-    return { code: parsed.data, log };
+    return { code: parsed.data, log: publicLog(log) };
   };
 
   app.get('/api/rooms/:code/transcript.txt', (req, res) => {

@@ -11,8 +11,9 @@ import type {
 } from '../shared/protocol/index.ts';
 import type { ClientEventName, ParsedPayload } from '../shared/protocol/schemas.ts';
 import { isClientEventName, parseClientPayload } from '../shared/protocol/schemas.ts';
-import type { Actor, RoomCommand } from '../shared/room/index.ts';
+import type { Actor, Envelope, RoomCommand } from '../shared/room/index.ts';
 import { freeSeat } from '../shared/room/index.ts';
+import { FogBatch, fogRound, fogSeat, snapshotFor } from './fog.ts';
 import type { Logger } from './log.ts';
 import type { RateLimit } from './ratelimit.ts';
 import { TokenBucket } from './ratelimit.ts';
@@ -25,6 +26,26 @@ export interface SocketData {
   host: boolean;
   playerId: string | null;
 }
+
+/**
+ * Who gives a command: a socket's verified identity, or a bot's (a player
+ * with no socket). Both go through the same handlers.
+ */
+export type Caller = SocketData;
+
+/** The events that bind a socket to a room: they need the socket itself. */
+type SessionEvent = 'room:create' | 'room:join' | 'room:resume' | 'room:watch';
+/** Every other event is a command of a caller in its room. */
+export type CommandEvent = Exclude<ClientEventName, SessionEvent>;
+
+const SESSION_EVENTS = new Set<ClientEventName>([
+  'room:create',
+  'room:join',
+  'room:resume',
+  'room:watch',
+]);
+const isCommandEvent = (event: ClientEventName): event is CommandEvent =>
+  !SESSION_EVENTS.has(event);
 
 export type AppServer = Server<
   ClientToServerEvents,
@@ -46,11 +67,29 @@ const fail = (code: ErrorBody['code'], message: string): { ok: false; error: Err
   error: { code, message },
 });
 
-/** socket.io rooms as the transport: one broadcast per command, encoded once for all. */
-export function socketTransport(io: AppServer): Transport {
+/**
+ * socket.io rooms as the transport: one broadcast per command, encoded once
+ * for all. While a fogged round is played (and at its reveal), each socket is
+ * sent what its audience may see instead (`FogBatch`).
+ */
+export function socketTransport(
+  io: AppServer,
+  log: (code: string) => readonly Envelope[],
+): Transport {
   return {
-    publish(code, envelopes) {
-      io.to(channel(code)).emit('room:events', { code, events: envelopes });
+    publish(code, envelopes, before, after) {
+      if (!fogRound(before) && !fogRound(after)) {
+        io.to(channel(code)).emit('room:events', { code, events: envelopes });
+        return;
+      }
+      const batch = new FogBatch(code, envelopes, before, after, () => log(code));
+      for (const id of io.of('/').adapter.rooms.get(channel(code)) ?? []) {
+        const socket = io.of('/').sockets.get(id);
+        if (!socket) continue;
+        const out = batch.for(socket.data);
+        if (out.event === 'room:view') socket.emit('room:view', out.payload);
+        else socket.emit('room:events', out.payload);
+      }
     },
     revoke(code, playerId, reason) {
       for (const id of io.of('/').adapter.rooms.get(channel(code)) ?? []) {
@@ -73,13 +112,59 @@ function drop(rooms: RoomHost, socket: AppSocket): void {
   rooms.unsubscribe(code);
 }
 
-type Handler<E extends ClientEventName> = (
+type SessionHandler<E extends SessionEvent> = (
   socket: AppSocket,
   payload: ParsedPayload<E>,
 ) => AckOf<E> | Promise<AckOf<E>>;
 
-/** Handlers of every client event, checked by the compiler against the event map. */
-function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
+type CommandHandler<E extends CommandEvent> = (
+  caller: Caller,
+  payload: ParsedPayload<E>,
+) => AckOf<E> | Promise<AckOf<E>>;
+
+type CommandTable = { [E in CommandEvent]: CommandHandler<E> };
+
+const INTERNAL_ERROR = (): { ok: false; error: ErrorBody } =>
+  fail('internal', 'The server failed to handle that; nothing changed. Try again.');
+
+/**
+ * The command API: parses a payload with the event's schema and runs its
+ * handler for the caller. A socket's commands and a bot's come through here
+ * alike; nothing it is given can throw past it.
+ */
+export class Commands {
+  private readonly table: CommandTable;
+
+  constructor(
+    private readonly rooms: RoomHost,
+    private readonly logger: Logger,
+  ) {
+    this.table = commandHandlers(rooms);
+  }
+
+  async invoke<E extends CommandEvent>(
+    caller: Caller,
+    event: E,
+    raw: unknown,
+  ): Promise<AckOf<E> | { ok: false; error: ErrorBody }> {
+    try {
+      const parsed = parseClientPayload(event, raw);
+      if (!parsed.ok) return fail('bad_request', parsed.message);
+      return await (this.table[event] as CommandHandler<E>)(caller, parsed.data);
+    } catch (err) {
+      this.logger.error(`${event} failed`, err);
+      return INTERNAL_ERROR();
+    }
+  }
+}
+
+/** What a caller sees of its room now: the whole room, or its seat's view under fog of war. */
+function snapshot(rooms: RoomHost, code: string, caller: Caller): Snapshot {
+  return snapshotFor(rooms.open(code)!, caller, () => rooms.log(code));
+}
+
+/** Handlers of the events that bind a socket to a room, checked by the compiler. */
+function sessionHandlers(rooms: RoomHost): { [E in SessionEvent]: SessionHandler<E> } {
   const identity = (socket: AppSocket): Identity => {
     const { code, host, playerId } = socket.data;
     const state = code ? rooms.open(code) : null;
@@ -113,28 +198,9 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
     // Gone while we waited: let go at once, so presence and memory stay right.
     if (!socket.connected) drop(rooms, socket);
     else void socket.join(channel(code));
-    return { identity: identity(socket), snapshot: { state: rooms.open(code)! } };
+    return { identity: identity(socket), snapshot: snapshot(rooms, code, socket.data) };
   };
 
-  /** The socket's verified role for this command; the engine decides what the role may do. */
-  const act = async (
-    socket: AppSocket,
-    prefer: 'host' | 'player',
-    command: RoomCommand,
-  ): Promise<Ack<Done>> => {
-    const { code, host, playerId } = socket.data;
-    if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
-    const player: Actor | null = playerId ? { role: 'player', playerId } : null;
-    const hostActor: Actor | null = host ? { role: 'host' } : null;
-    const actor = prefer === 'host' ? (hostActor ?? player) : (player ?? hostActor);
-    if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
-    return done(await rooms.run(code, command, actor));
-  };
-
-  const done = (r: RunResult): Ack<Done> => (r.ok ? { ok: true, data: { seq: r.seq } } : r);
-  const node = (socket: AppSocket, command: Extract<RoomCommand, { type: 'node' }>['command']) =>
-    act(socket, 'player', { type: 'node', command });
-  const host = (socket: AppSocket, command: RoomCommand) => act(socket, 'host', command);
   const noRoom = () => fail('not_found', 'There is no room with that code.');
 
   return {
@@ -177,44 +243,74 @@ function handlers(rooms: RoomHost): { [E in ClientEventName]: Handler<E> } {
       if (!rooms.open(code)) return noRoom();
       return { ok: true, data: await adopt(socket, code, false, null) };
     },
-    'room:sync': (socket, { since }) => {
-      const { code } = socket.data;
+  };
+}
+
+/** Handlers of every command, for any caller (a socket's identity or a bot's). */
+function commandHandlers(rooms: RoomHost): CommandTable {
+  /** The caller's verified role for this command; the engine decides what the role may do. */
+  const act = async (
+    caller: Caller,
+    prefer: 'host' | 'player',
+    command: RoomCommand,
+  ): Promise<Ack<Done>> => {
+    const { code, host, playerId } = caller;
+    if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+    const player: Actor | null = playerId ? { role: 'player', playerId } : null;
+    const hostActor: Actor | null = host ? { role: 'host' } : null;
+    const actor = prefer === 'host' ? (hostActor ?? player) : (player ?? hostActor);
+    if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
+    return done(await rooms.run(code, command, actor));
+  };
+
+  const done = (r: RunResult): Ack<Done> => (r.ok ? { ok: true, data: { seq: r.seq } } : r);
+  const node = (caller: Caller, command: Extract<RoomCommand, { type: 'node' }>['command']) =>
+    act(caller, 'player', { type: 'node', command });
+  const host = (caller: Caller, command: RoomCommand) => act(caller, 'host', command);
+
+  return {
+    'room:sync': (caller, { since }) => {
+      const { code } = caller;
       if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+      // A fogged seat cannot have events: it gets its view again.
+      if (fogSeat(rooms.open(code)!, caller) !== null) {
+        return { ok: true, data: { snapshot: snapshot(rooms, code, caller) } };
+      }
       return { ok: true, data: rooms.sync(code, since) };
     },
-    'room:leave': (socket, { bot }) => {
-      const { playerId, code } = socket.data;
-      if (!bot) return act(socket, 'player', { type: 'leave', playerId: playerId ?? '' });
+    'room:leave': (caller, { bot }) => {
+      const { playerId, code } = caller;
+      if (!bot) return act(caller, 'player', { type: 'leave', playerId: playerId ?? '' });
       const seat = (code && rooms.open(code)?.players.find((p) => p.id === playerId)?.seat) ?? '';
-      return act(socket, 'player', {
+      return act(caller, 'player', {
         type: 'leaveToBot',
         playerId: newPlayerId(),
         name: botName(seat),
         kind: bot,
       });
     },
-    'node:newProposal': (socket, { value }) => node(socket, { type: 'newProposal', value }),
-    'node:promiseRequest': (socket, { to }) => node(socket, { type: 'promiseRequest', to }),
-    'node:acceptRequest': (socket, { to }) => node(socket, { type: 'acceptRequest', to }),
-    'node:propose': (socket, { value, to }) => node(socket, { type: 'propose', value, to }),
-    'host:settings': (socket, { settings }) => host(socket, { type: 'updateSettings', settings }),
-    'host:startRound': (socket) => host(socket, { type: 'startRound' }),
-    'host:endRound': (socket) => host(socket, { type: 'endRound' }),
-    'host:kick': (socket, { playerId }) => host(socket, { type: 'kick', playerId }),
-    'host:say': (socket, { text }) => host(socket, { type: 'say', text }),
-    'host:close': (socket) => host(socket, { type: 'close' }),
-    'host:network': (socket, { action, messageId, answer }) =>
-      host(socket, { type: 'network', action, messageId, answer }),
-    'node:answer': (socket, { messageId, answer }) =>
-      act(socket, 'player', { type: 'answer', messageId, answer }),
-    'node:endTurn': (socket) => act(socket, 'player', { type: 'endTurn' }),
-    'host:pause': (socket) => host(socket, { type: 'pause' }),
-    'host:resume': (socket) => host(socket, { type: 'resume' }),
-    'host:skipTurn': (socket) => host(socket, { type: 'skipTurn' }),
-    'host:addBot': (socket, { kind, seat }) => {
-      const state = socket.data.code ? rooms.open(socket.data.code) : undefined;
+    'node:newProposal': (caller, { value }) => node(caller, { type: 'newProposal', value }),
+    'node:promiseRequest': (caller, { to }) => node(caller, { type: 'promiseRequest', to }),
+    'node:acceptRequest': (caller, { to }) => node(caller, { type: 'acceptRequest', to }),
+    'node:propose': (caller, { value, to }) => node(caller, { type: 'propose', value, to }),
+    'host:settings': (caller, { settings }) => host(caller, { type: 'updateSettings', settings }),
+    'host:startRound': (caller) => host(caller, { type: 'startRound' }),
+    'host:endRound': (caller) => host(caller, { type: 'endRound' }),
+    'host:kick': (caller, { playerId }) => host(caller, { type: 'kick', playerId }),
+    'host:say': (caller, { text }) => host(caller, { type: 'say', text }),
+    'host:close': (caller) => host(caller, { type: 'close' }),
+    'host:network': (caller, { action, messageId, answer }) =>
+      host(caller, { type: 'network', action, messageId, answer }),
+    'node:answer': (caller, { messageId, answer }) =>
+      act(caller, 'player', { type: 'answer', messageId, answer }),
+    'node:endTurn': (caller) => act(caller, 'player', { type: 'endTurn' }),
+    'host:pause': (caller) => host(caller, { type: 'pause' }),
+    'host:resume': (caller) => host(caller, { type: 'resume' }),
+    'host:skipTurn': (caller) => host(caller, { type: 'skipTurn' }),
+    'host:addBot': (caller, { kind, seat }) => {
+      const state = caller.code ? rooms.open(caller.code) : undefined;
       const where = seat ?? (state ? freeSeat(state) : null) ?? '';
-      return host(socket, {
+      return host(caller, {
         type: 'addBot',
         playerId: newPlayerId(),
         name: botName(where),
@@ -236,9 +332,10 @@ const botName = (seat: string): string => `${seat || 'A'} (bot)`;
 export function attachSockets(
   io: AppServer,
   rooms: RoomHost,
+  commands: Commands,
   options: { rateLimit: RateLimit; logger: Logger },
 ): void {
-  const table = handlers(rooms);
+  const sessions = sessionHandlers(rooms);
   io.on('connection', (socket) => {
     socket.data = { code: null, host: false, playerId: null };
     const bucket = new TokenBucket(options.rateLimit);
@@ -283,9 +380,11 @@ export function attachSockets(
       if (args.length !== 2) {
         return fail('bad_request', `Send ${event} one payload object and an acknowledgement.`);
       }
+      // A command reads the socket's identity when its turn comes, not when it arrived.
+      if (isCommandEvent(event)) return () => commands.invoke(socket.data, event, args[0]);
       const parsed = parseClientPayload(event, args[0]);
       if (!parsed.ok) return fail('bad_request', parsed.message);
-      return async () => (table[event] as Handler<typeof event>)(socket, parsed.data);
+      return async () => (sessions[event] as SessionHandler<typeof event>)(socket, parsed.data);
     };
 
     socket.on('disconnect', () => {

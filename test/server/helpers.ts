@@ -12,6 +12,7 @@ import type {
   Ack,
   ClientToServerEvents,
   ServerToClientEvents,
+  View,
 } from '../../shared/protocol/index.ts';
 import type { Envelope } from '../../shared/room/index.ts';
 
@@ -127,4 +128,15 @@ export async function seatedRoom(url: string, settings: object = SEED_SETTINGS) 
     ids.push(joined.identity.playerId!);
   }
   return { host, code, hostToken: created.hostToken, players, tokens, ids };
+}
+
+/** Every payload a socket receives, as JSON text, and its `room:view`s: what it could read. */
+export function listen(socket: Client): { text: string[]; views: View[]; events: Envelope[] } {
+  const seen = { text: [] as string[], views: [] as View[], events: [] as Envelope[] };
+  socket.onAny((event: string, payload: unknown) => {
+    seen.text.push(`${event} ${JSON.stringify(payload)}`);
+  });
+  socket.on('room:view', (view) => seen.views.push(view));
+  socket.on('room:events', ({ events }) => seen.events.push(...events));
+  return seen;
 }

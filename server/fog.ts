@@ -1,0 +1,123 @@
+import type { Snapshot, View } from '../shared/protocol/index.ts';
+import type { Envelope, RoomState, TranscriptLine } from '../shared/room/index.ts';
+import {
+  evolveRoom,
+  fogged,
+  linesFor,
+  readableLines,
+  roomEventLines,
+  roomTranscript,
+  seatView,
+} from '../shared/room/index.ts';
+
+/*
+ * Fog of war on the wire. The engine says what a seat may see (seatView,
+ * readableLines); this file only decides, per audience, which of the room's
+ * payloads to send. Hidden state never leaves the server for a fogged seat.
+ */
+
+/** Who receives: the host sees everything; a player has a seat (or none: a spectator). */
+export interface Audience {
+  host: boolean;
+  playerId: string | null;
+}
+
+/** The seat this audience must be fogged for in `state`, or null when it may see everything. */
+export function fogSeat(state: RoomState, who: Audience): string | null {
+  if (who.host || who.playerId === null) return null;
+  const seat = state.players.find((p) => p.id === who.playerId)?.seat ?? null;
+  return fogged(state, seat) ? seat : null;
+}
+
+/** True while some seat of the room is fogged (the rule does not depend on which seat). */
+export function fogRound(state: RoomState): boolean {
+  return fogged(state, '');
+}
+
+/** A snapshot as this audience may see it: for a fogged seat, its view and the lines it may read. */
+export function snapshotFor(
+  state: RoomState,
+  who: Audience,
+  log: () => readonly Envelope[],
+): Snapshot {
+  const seat = fogSeat(state, who);
+  if (seat === null) return { state };
+  return { state: seatView(state, seat), lines: readableLines(roomTranscript(log()), state, seat) };
+}
+
+/** What one socket receives for a committed batch. */
+export type Delivery =
+  | { event: 'room:events'; payload: { code: string; events: Envelope[] } }
+  | { event: 'room:view'; payload: View };
+
+/**
+ * Works out each audience's payload for one committed batch of a room where a
+ * fogged round is or was being played. Seat views and log lines are made once
+ * per batch and shared by the sockets that need them.
+ */
+export class FogBatch {
+  private lines: TranscriptLine[] | undefined;
+  private transcript: TranscriptLine[] | undefined;
+  private readonly views = new Map<string, RoomState>();
+
+  constructor(
+    private readonly code: string,
+    private readonly envelopes: Envelope[],
+    private readonly before: RoomState,
+    private readonly after: RoomState,
+    private readonly log: () => readonly Envelope[],
+  ) {}
+
+  for(who: Audience): Delivery {
+    const { code, before, after } = this;
+    // A player who left in this batch is fogged as they were until their sockets are revoked.
+    const seat =
+      who.host || who.playerId === null
+        ? null
+        : (after.players.find((p) => p.id === who.playerId)?.seat ??
+          before.players.find((p) => p.id === who.playerId)?.seat ??
+          null);
+    const wasFogged = fogged(before, seat);
+    const isFogged = fogged(after, seat);
+    if (!isFogged && !wasFogged) {
+      return { event: 'room:events', payload: { code, events: this.envelopes } };
+    }
+    if (!isFogged) {
+      // The round ended: everything is revealed, then events follow again.
+      return {
+        event: 'room:view',
+        payload: { code, state: after, lines: this.allLines(), replace: true },
+      };
+    }
+    const seatState = this.views.get(seat!) ?? seatView(after, seat!);
+    this.views.set(seat!, seatState);
+    const sameRound = wasFogged && before.round!.number === after.round!.number;
+    const lines = sameRound
+      ? linesFor(this.newLines(), seat!)
+      : readableLines(this.allLines(), after, seat);
+    return {
+      event: 'room:view',
+      payload: { code, state: seatState, lines, replace: !sameRound },
+    };
+  }
+
+  /** The lines this batch printed. */
+  private newLines(): TranscriptLine[] {
+    if (!this.lines) {
+      this.lines = [];
+      let state = this.before;
+      for (const envelope of this.envelopes) {
+        const next = evolveRoom(state, envelope);
+        this.lines.push(...roomEventLines(state, envelope, next));
+        state = next;
+      }
+    }
+    return this.lines;
+  }
+
+  /** The room's whole transcript, this batch included (it is in the store before it is sent). */
+  private allLines(): TranscriptLine[] {
+    this.transcript ??= roomTranscript(this.log());
+    return this.transcript;
+  }
+}
