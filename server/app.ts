@@ -9,10 +9,13 @@ import type { Logger } from './log.ts';
 import { consoleLogger } from './log.ts';
 import type { RateLimit } from './ratelimit.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
+import { BotRunner, DEFAULT_BOT_BUDGET, DEFAULT_BOT_PACE_MS } from './bots.ts';
 import { RoomHost } from './rooms.ts';
 import type { AppServer } from './sockets.ts';
 import { Commands, attachSockets, socketTransport } from './sockets.ts';
 import type { SqliteStore } from './store/sqlite.ts';
+import type { Scheduler } from './timers.ts';
+import { TurnTimers, realScheduler } from './timers.ts';
 
 export interface AppDeps {
   store: SqliteStore;
@@ -22,6 +25,12 @@ export interface AppDeps {
   rateLimit?: RateLimit;
   /** The built browser client (dist/client); when missing, `/` says how to build it. */
   clientDir?: string;
+  /** Turn timers and bots wait with this (default: the real setTimeout); tests pass a fake. */
+  scheduler?: Scheduler;
+  /** A bot's pace between move batches [1500 ms]. */
+  botPaceMs?: number;
+  /** Bot move batches a room may run since a person's last command [500]. */
+  botBudget?: number;
 }
 
 export interface App {
@@ -75,6 +84,20 @@ export function createApp(deps: AppDeps): App {
     rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     logger,
   });
+  const scheduler = deps.scheduler ?? realScheduler;
+  const timers = new TurnTimers({ rooms, clock: deps.clock, scheduler, logger });
+  const bots = new BotRunner({
+    rooms,
+    commands,
+    scheduler,
+    logger,
+    paceMs: deps.botPaceMs ?? DEFAULT_BOT_PACE_MS,
+    budget: deps.botBudget ?? DEFAULT_BOT_BUDGET,
+  });
+  rooms.listen(timers);
+  rooms.listen(bots);
+  // Rooms load lazily; those the server drives on its own (turns, bots) start now.
+  rooms.resumeLive();
 
   return {
     app,
@@ -90,10 +113,14 @@ export function createApp(deps: AppDeps): App {
         });
       }),
     close: async () => {
+      // No timer fires and no bot acts from now on; batches already running finish.
+      timers.stop();
+      const botsStopped = bots.stop();
       // Disconnects the sockets at once (their presence is logged), then closes the HTTP server.
       const closing = io.close();
       httpServer.closeAllConnections();
       await closing;
+      await botsStopped;
       // Their presence changes (and anything else queued) reach the store before it closes.
       await rooms.idle();
     },

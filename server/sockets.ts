@@ -136,7 +136,7 @@ export class Commands {
   private readonly table: CommandTable;
 
   constructor(
-    private readonly rooms: RoomHost,
+    rooms: RoomHost,
     private readonly logger: Logger,
   ) {
     this.table = commandHandlers(rooms);

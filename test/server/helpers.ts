@@ -8,6 +8,7 @@ import type { App, AppDeps } from '../../server/app.ts';
 import { createApp } from '../../server/app.ts';
 import type { Logger } from '../../server/log.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
+import type { Scheduler } from '../../server/timers.ts';
 import type {
   Ack,
   ClientToServerEvents,
@@ -128,6 +129,49 @@ export async function seatedRoom(url: string, settings: object = SEED_SETTINGS) 
     ids.push(joined.identity.playerId!);
   }
   return { host, code, hostToken: created.hostToken, players, tokens, ids };
+}
+
+/**
+ * A fake clock and the scheduler that goes with it: timers fire only when a
+ * test advances the clock, in time order, each awaited (a bot's batch, a
+ * tick) before the next.
+ */
+export function fakeTime(start = 1_700_000_000_000) {
+  let now = start;
+  let next = 1;
+  const timers = new Map<number, { at: number; fn: () => unknown }>();
+  const scheduler: Scheduler = {
+    setTimeout: (fn, ms) => {
+      const id = next++;
+      timers.set(id, { at: now + Math.max(0, ms), fn });
+      return id;
+    },
+    clearTimeout: (id) => void timers.delete(id as number),
+  };
+  return {
+    clock: () => now,
+    scheduler,
+    get now() {
+      return now;
+    },
+    /** Timers waiting. */
+    get pending() {
+      return timers.size;
+    },
+    /** Moves the clock forward by `ms`, firing every timer that falls due on the way. */
+    async advance(ms: number): Promise<void> {
+      const until = now + ms;
+      for (;;) {
+        let due: [number, { at: number; fn: () => unknown }] | undefined;
+        for (const entry of timers) if (!due || entry[1].at < due[1].at) due = entry;
+        if (!due || due[1].at > until) break;
+        timers.delete(due[0]);
+        now = Math.max(now, due[1].at);
+        await due[1].fn();
+      }
+      now = until;
+    },
+  };
 }
 
 /** Every payload a socket receives, as JSON text, and its `room:view`s: what it could read. */
