@@ -210,7 +210,8 @@ function median(values: number[]): number {
 }
 
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : 'n/a');
-const worstP99 = (r: Result) => Math.max(r.ack[1], r.broadcast[1]) + r.unanswered * Infinity;
+/** The run's p99 that counts for capacity; a command never answered makes it infinite. */
+const worstP99 = (r: Result) => (r.unanswered > 0 ? Infinity : Math.max(r.ack[1], r.broadcast[1]));
 
 function print(r: Result): void {
   const errors = Object.entries(r.errors)
