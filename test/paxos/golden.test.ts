@@ -1,5 +1,5 @@
 // Golden transcripts: the seed notebook's printed cases are the oracle.
-import { execFileSync } from 'node:child_process';
+// (test/paxos/scenario-cli.test.ts checks that `npm run --silent scenario` prints them.)
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../shared/scenario.ts';
@@ -35,9 +35,6 @@ describe.each([
     expect(printed.length).toBeGreaterThan(500);
     expect(transcript.startsWith(printed)).toBe(true);
   });
-
-  it('is what `npm run --silent scenario` prints, and nothing else', () => {
-    const out = execFileSync('npx', ['tsx', 'scripts/scenario.ts', file], { encoding: 'utf8' });
     expect(out).toBe(read(`test/golden/seed-case-${n}.txt`));
   });
 });

@@ -324,6 +324,15 @@ describe('be the acceptor', () => {
     expect(wrongAnswerReason(4, request)).toBe(
       'You promised 4; a promise request with id 3 must be rejected.',
     );
+    expect(
+      wrongAnswerReason(4, {
+        ...request,
+        kind: 'acceptRequest',
+        value: 'Dune',
+        ownValue: 'Dune',
+        promiserAccMax: null,
+      }),
+    ).toBe('You promised 4; an accept request with id 3 must be rejected.');
   });
 });
 
