@@ -35,6 +35,4 @@ describe.each([
     expect(printed.length).toBeGreaterThan(500);
     expect(transcript.startsWith(printed)).toBe(true);
   });
-    expect(out).toBe(read(`test/golden/seed-case-${n}.txt`));
-  });
 });
