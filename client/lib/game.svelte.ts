@@ -16,9 +16,11 @@ import type {
   ServerToClientEvents,
   ClientToServerEvents,
   Snapshot,
+  View,
 } from '../../shared/protocol/index.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type {
+  BotKind,
   Envelope,
   FRIENDS,
   NetworkAction,
@@ -36,6 +38,14 @@ type Friend = (typeof FRIENDS)[number];
 
 export type Phase = 'connecting' | 'join' | 'in' | 'watching' | 'missing';
 export type Link = 'connecting' | 'online' | 'lost' | 'back';
+
+/** A wrong answer of mine as an acceptor, with the rule's explanation. */
+export interface Mistake {
+  messageId: number;
+  explanation: string;
+  /** Applied anyway (the instructor's demo) rather than refused. */
+  applied: boolean;
+}
 
 export interface Notice {
   id: number;
@@ -66,7 +76,11 @@ export class Game {
   /** The log does not start at the room's beginning (the server sent a snapshot). */
   partialHistory = $state(false);
   notices = $state.raw<Notice[]>([]);
+  /** My wrong answers as an acceptor in the current round, oldest first. */
+  mistakes = $state.raw<Mistake[]>([]);
   busy = $state(false);
+  /** Estimated Date.now() minus the server's clock, from the events' stamps. */
+  skew = $state.raw(0);
 
   isHost = $derived(this.identity?.host ?? false);
   me = $derived(this.state?.players.find((p) => p.id === this.identity?.playerId) ?? null);
@@ -80,10 +94,17 @@ export class Game {
   #queued: Envelope[] = [];
   #nextId = 1;
   #timers = new Timers();
+  /** Recent (arrival time - server stamp) samples: the smallest is the least delayed. */
+  #skews: number[] = [];
+
   readonly flights = new Flights(this.#timers);
 
   constructor() {
-    this.#socket = io({ auth: { protocol: PROTOCOL_VERSION } });
+    // Long-polling first, then WebSocket; never WebTransport (see vite.config.ts).
+    this.#socket = io({
+      auth: { protocol: PROTOCOL_VERSION },
+      transports: ['polling', 'websocket'],
+    });
     this.#socket.on('connect', () => {
       const again = this.#wasConnected;
       this.#wasConnected = true;
@@ -108,6 +129,7 @@ export class Game {
       if (this.#syncing) this.#queued.push(...events);
       else this.#apply(events, true);
     });
+    this.#socket.on('room:view', (view) => this.#view(view));
     this.#socket.on('room:revoked', ({ code }) => {
       if (code !== this.code) return;
       saveTokens(code, { player: null });
@@ -193,9 +215,9 @@ export class Game {
     }
   }
 
-  /** Gives the seat up for good: the token stops working. */
-  async leave(): Promise<boolean> {
-    const done = await this.#command('room:leave', {});
+  /** Gives the seat up for good (to a bot of kind `bot`, if given): the token stops working. */
+  async leave(bot?: BotKind): Promise<boolean> {
+    const done = await this.#command('room:leave', bot ? { bot } : {});
     if (done && this.code) {
       saveTokens(this.code, { player: null });
       this.identity = this.identity ? { ...this.identity, playerId: null, seat: null } : null;
@@ -217,6 +239,21 @@ export class Game {
   closeRoom = () => this.#command('host:close', {});
   network = (action: NetworkAction, messageId: number, answer?: 'grant' | 'reject') =>
     this.#command('host:network', answer ? { action, messageId, answer } : { action, messageId });
+  endTurn = () => this.#command('node:endTurn', {});
+  pause = () => this.#command('host:pause', {});
+  resume = () => this.#command('host:resume', {});
+  skipTurn = () => this.#command('host:skipTurn', {});
+  addBot = (kind: BotKind, seat: string | null) =>
+    this.#command('host:addBot', { kind, seat: seat as Friend | null });
+
+  /** Be the acceptor: answers a request waiting in my inbox (the engine checks the rule). */
+  answer = (messageId: number, answer: 'grant' | 'reject') =>
+    this.#command('node:answer', { messageId, answer });
+
+  /** The server's clock now, as well as this browser can tell. */
+  serverNow(): number {
+    return Date.now() - this.skew;
+  }
 
   notify(error: { message?: string; text?: string; seedLine?: string }): void {
     const text = error.text ?? error.message ?? 'Something went wrong.';
@@ -319,10 +356,16 @@ export class Game {
 
   /** A snapshot to start from; then the room's whole log, so the transcript starts at line one. */
   async #adopt(snapshot: Snapshot): Promise<void> {
+    if (snapshot.state.hiddenFrom !== undefined) {
+      // Fog of war: a seat's view comes with the lines it may read; the events stay hidden.
+      this.#fogged(snapshot.state, snapshot.lines ?? []);
+      return;
+    }
     if (!this.state || snapshot.state.code !== this.state.code) {
       this.state = snapshot.state;
       this.lines = [];
       this.replies = [];
+      this.mistakes = [];
       this.partialHistory = snapshot.state.seq > 1;
     }
     if (!this.partialHistory) return;
@@ -348,6 +391,8 @@ export class Game {
       this.notify(r.error);
     } else if ('events' in r.data) {
       this.#apply(r.data.events, false);
+    } else if (r.data.snapshot.state.hiddenFrom !== undefined) {
+      this.#fogged(r.data.snapshot.state, r.data.snapshot.lines ?? []);
     } else {
       // Too far behind: start again from the snapshot; earlier lines stay as they were.
       this.state = r.data.snapshot.state;
@@ -363,11 +408,48 @@ export class Game {
     if (queued.length > 0) this.#apply(queued, true);
   }
 
+  /** Fog of war: the server sends this seat's view instead of the events. */
+  #view(view: View): void {
+    if (view.code !== this.code || !this.state) return;
+    const before = this.state;
+    if (!view.replace && view.state.seq < before.seq) return;
+    const lines = view.replace ? view.lines : [...this.lines, ...view.lines];
+    const after = view.state;
+    if (after.round?.number !== before.round?.number) {
+      this.replies = [];
+      this.mistakes = [];
+    }
+    // A new turn started with this view: its deadline tells when, on the server's clock.
+    const turn = after.round?.turn;
+    if (turn?.endsAt && turn.number !== before.round?.turn?.number) {
+      this.#clock(turn.endsAt - after.round!.rules.turnSeconds * 1000);
+    }
+    if (after.hiddenFrom === undefined && view.replace) this.partialHistory = false;
+    this.state = after;
+    this.lines = lines;
+  }
+
+  #fogged(state: RoomState, lines: TranscriptLine[]): void {
+    if (this.state?.round?.number !== state.round?.number) this.mistakes = [];
+    this.state = state;
+    this.lines = lines;
+    this.replies = [];
+    this.partialHistory = false;
+  }
+
+  /** One sample of the server's clock: an event's stamp, seen as it arrives. */
+  #clock(at: number): void {
+    this.#skews = [...this.#skews.slice(-19), Date.now() - at];
+    this.skew = Math.min(...this.#skews);
+  }
+
   /** Folds events in order; a gap stops the fold and asks for what is missing. */
   #apply(events: readonly Envelope[], live: boolean): void {
     let state = this.state;
     let lines = this.lines;
     let replies = this.replies;
+    let mistakes = this.mistakes;
+    const me = this.identity?.playerId;
     const flights: FlightSpec[] = [];
     let gap = false;
     for (const envelope of events) {
@@ -379,15 +461,25 @@ export class Game {
       const after = evolveRoom(state, envelope);
       const step = stepOf(state, envelope, after);
       if (step.lines.length) lines = [...lines, ...step.lines];
-      if (step.newRound) replies = [];
+      if (step.newRound) replies = mistakes = [];
       if (step.reply) replies = [...replies, step.reply];
+      const { event } = envelope;
+      if (event.type === 'mistake' && event.playerId === me) {
+        const { messageId, explanation, applied } = event;
+        mistakes = [...mistakes, { messageId, explanation, applied }];
+      }
       flights.push(...step.flights);
       state = after;
     }
     this.state = state;
     this.lines = lines;
     this.replies = replies;
-    if (live) this.flights.fly(flights);
+    this.mistakes = mistakes;
+    if (live) {
+      this.flights.fly(flights);
+      const last = events[events.length - 1];
+      if (last) this.#clock(last.at);
+    }
     if (gap) void this.#sync();
   }
 }

@@ -38,26 +38,6 @@ export function trim(a: Point, b: Point) {
   };
 }
 
-/** Where each message held in flight waits: along its edge, spread out when several share it. */
-export function waitingSpots(inFlight: readonly Message[], pos: Record<string, Point>) {
-  const count: Record<string, number> = {};
-  return inFlight.map((m) => {
-    const key = `${m.from}>${m.to}`;
-    const k = count[key] ?? 0;
-    count[key] = k + 1;
-    const a = pos[m.from]!;
-    const b = pos[m.to]!;
-    if (m.from === m.to) return { m, x: a.x, y: a.y - H / 2 - 22 - 30 * k };
-    const t = 0.42 + 0.12 * k;
-    // Requests and replies between the same pair sit on either side of the line.
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const len = Math.hypot(dx, dy) || 1;
-    const side = m.kind.endsWith('Request') ? 16 : -16;
-    return { m, x: a.x + dx * t + (-dy / len) * side, y: a.y + dy * t + (dx / len) * side };
-  });
-}
-
 export function flightLabel(m: Message): string {
   switch (m.kind) {
     case 'promiseRequest':

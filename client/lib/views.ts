@@ -55,9 +55,6 @@ export function listing(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-export const requestName = (m: Message): string =>
-  m.kind === 'promiseRequest' || m.kind === 'promiseReply' ? 'promise request' : 'accept request';
-
 /** Why the acceptor answered as it did: its rule, or the host's hand (manual delivery). */
 export function replyReason(reply: Reply): string {
   const before = { promisedId: reply.promisedBefore, accepted: null };
@@ -170,6 +167,13 @@ export function nodeBlock(room: RoomState, seat: string | null): string | null {
   if (!room.round) return 'The round has not started yet: wait for the host.';
   if (room.round.status !== 'playing')
     return 'This round is over: wait for the host to start the next one.';
+  if (room.paused) return 'Paused by the host.';
+  const turn = room.round.turn;
+  if (turn && turn.seat !== seat) {
+    if (turn.seat === null) return 'Waiting for a player to take the turn.';
+    const who = room.players.find((p) => p.seat === turn.seat);
+    return `It is ${turn.seat}'s turn${who ? ` (${who.name})` : ''}.`;
+  }
   return null;
 }
 
@@ -251,17 +255,4 @@ export function quorumMarks(paxos: PaxosState, seat: string | null): QuorumMark[
       label: `${listing(p.promisers)} promised ${node}'s proposal ${p.proposalId}: a promise quorum.`,
     },
   ];
-}
-
-/** A message as a short line, for the list of messages in flight. */
-export function describeMessage(m: Message): string {
-  switch (m.kind) {
-    case 'promiseRequest':
-      return `${m.from} → ${m.to}: promise request, proposal ${m.proposalId}`;
-    case 'acceptRequest':
-      return `${m.from} → ${m.to}: accept request, proposal ${m.proposalId}, ${m.value}`;
-    case 'promiseReply':
-    case 'acceptReply':
-      return `${m.from} → ${m.to}: ${m.granted ? '✓ granted' : '✗ rejected'} ${requestName(m)}, proposal ${m.request.proposalId}`;
-  }
 }

@@ -1,0 +1,22 @@
+/*
+ * A component loaded on demand: the player view stays small, and a part that
+ * only some rounds (or a click) need is fetched the first time it is shown.
+ * Reading `current` starts the load; it is null until the module arrives.
+ */
+export interface Lazy<T> {
+  readonly current: T | null;
+}
+
+export function lazy<T>(load: () => Promise<{ default: T }>): Lazy<T> {
+  let current = $state.raw<T | null>(null);
+  let started = false;
+  return {
+    get current() {
+      if (!started) {
+        started = true;
+        void load().then((m) => (current = m.default));
+      }
+      return current;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/*
+ * Words for the rules of play (turns, be-the-acceptor, scores), for the parts
+ * of the page that load on demand. The engine decides; these only read its
+ * state and say it in words.
+ */
+import type { AcceptorState, Message, PaxosState, Request } from '../../shared/paxos/index.ts';
+import { acceptorGrants, isRequest } from '../../shared/paxos/index.ts';
+import type { Player, RoundEndReason } from '../../shared/room/index.ts';
+
+export const what = (r: Request): string =>
+  r.kind === 'promiseRequest' ? 'promise request' : 'accept request';
+
+/** Requests waiting for `seat`'s own answer (be-the-acceptor rounds), oldest first. */
+export function inboxOf(paxos: PaxosState, seat: string): Request[] {
+  if (!(paxos.config.inbox ?? []).includes(seat)) return [];
+  return paxos.inFlight.filter((m): m is Request => isRequest(m) && m.to === seat);
+}
+
+/** Requests `seat` sent that still wait in another player's inbox. */
+export function pendingFrom(paxos: PaxosState, seat: string): Request[] {
+  const inbox = paxos.config.inbox ?? [];
+  return paxos.inFlight.filter(
+    (m): m is Request => isRequest(m) && m.from === seat && inbox.includes(m.to),
+  );
+}
+
+/** What the acceptor's rule says about `request`, in words; the player still decides. */
+export function ruleSays(
+  acceptor: AcceptorState,
+  request: Request,
+): { grant: boolean; words: string } {
+  const grant = acceptorGrants(acceptor, request.proposalId);
+  const p = request.proposalId;
+  const promised = acceptor.promisedId;
+  const words =
+    promised === null
+      ? `You have promised nothing yet, so the rule says: grant id ${p}.`
+      : grant
+        ? `You promised ${promised}; ${p} is not lower, so the rule says: grant.`
+        : `You promised ${promised}; ${p} is lower, so the rule says: reject.`;
+  return { grant, words };
+}
+
+export const nameAt = (players: readonly Player[], seat: string): string | null =>
+  players.find((p) => p.seat === seat)?.name ?? null;
+
+/** "0:07" */
+export function clock(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export const ENDED: Record<RoundEndReason, string> = {
+  chosen: 'a movie was chosen',
+  host: 'the host ended it',
+  restart: 'the host started a new round',
+  turnLimit: 'the turn limit was reached',
+};
+
+const requestName = (m: Message): string =>
+  m.kind === 'promiseRequest' || m.kind === 'promiseReply' ? 'promise request' : 'accept request';
+
+/** A message as a short line, for the host's list of messages in flight. */
+export function describeMessage(m: Message): string {
+  switch (m.kind) {
+    case 'promiseRequest':
+      return `${m.from} → ${m.to}: promise request, proposal ${m.proposalId}`;
+    case 'acceptRequest':
+      return `${m.from} → ${m.to}: accept request, proposal ${m.proposalId}, ${m.value}`;
+    case 'promiseReply':
+    case 'acceptReply':
+      return `${m.from} → ${m.to}: ${m.granted ? '✓ granted' : '✗ rejected'} ${requestName(m)}, proposal ${m.request.proposalId}`;
+  }
+}
