@@ -90,6 +90,10 @@ export class TurnTimers implements RoomListener {
       logger.error(`room ${code}: the turn timer failed`, err);
       this.arm(code, at, RETRY_MS);
     }
-    if (!this.timers.has(code)) rooms.release(code);
+    try {
+      if (!this.timers.has(code)) rooms.release(code);
+    } catch (err) {
+      logger.error(`room ${code}: releasing it failed`, err);
+    }
   }
 }
