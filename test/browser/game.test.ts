@@ -234,3 +234,136 @@ async function expectFits(page: Page) {
   const { scrollWidth, innerWidth } = await fitsWidth(page);
   expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
 }
+
+describe('the rules of play in Chromium', { timeout: 120_000 }, () => {
+  it('a turn-based round with players as acceptors: the inbox, a refused wrong answer, the timer passing a turn, the summary', async () => {
+    const amy = await player(server.url);
+    const { page: a } = amy;
+    await a.getByText('Room settings:').click();
+    await a.getByLabel('Turn-based').check();
+    const timer = a.getByLabel('Turn timer (seconds)');
+    await timer.fill('5');
+    await timer.press('Tab');
+    await a.getByLabel('Players answer').check();
+    await expect.poll(() => a.getByText('Room settings:').textContent()).toContain('turn-based');
+    await screenshot(a, 'rules-settings.png');
+    const code = await createRoom(amy, 'Ana');
+    const ben = await player(`${server.url}/r/${code}`);
+    const { page: b } = ben;
+    await joinRoom(ben, 'Bo');
+    await b.getByText('Turn-based: 2 actions a turn, 5 s a turn').waitFor();
+    await a.getByRole('button', { name: 'Start the round' }).click();
+
+    // Turn 1, Amy's: a new proposal is free; each request is one action.
+    await a.getByRole('heading', { name: 'Your turn, Amy' }).waitFor();
+    await b.getByRole('heading', { name: "Amy's turn (Ana)" }).waitFor();
+    expect(await b.locator('#block-why').textContent()).toBe("It is Amy's turn (Ana).");
+    await a.locator('#movie').fill('Dune');
+    await a.getByRole('button', { name: 'Start a new proposal' }).click();
+    await a.getByRole('button', { name: 'Promise request to Ben' }).click();
+    await a.getByText('Ben (Bo) has not answered your promise request (proposal 1) yet.').waitFor();
+    await a.getByRole('button', { name: 'Promise request to Cal' }).click();
+    await b.getByRole('heading', { name: 'Your turn, Ben' }).waitFor();
+
+    // Ben answers from the inbox: a reject breaks the rule (he promised nothing), so it is refused.
+    await b.getByText('You have promised nothing yet, so the rule says: grant id 1.').waitFor();
+    await b.getByRole('button', { name: /^Reject/ }).click();
+    const wrong = b.getByText('Wrong answer, refused:').locator('..');
+    await expect
+      .poll(() => wrong.textContent())
+      .toContain('You have promised nothing yet, so a promise request with id 1 must be granted.');
+    await screenshot(b, 'inbox-wrong-answer.png');
+    await b.getByRole('button', { name: /^Grant/ }).click();
+    await b.getByText('Nothing waiting for your answer.').waitFor();
+    await a.getByText('Ben (Bo) has not answered').waitFor({ state: 'detached' });
+
+    // Ben does nothing: five seconds later the timer passes the turn back to Amy.
+    await a.getByRole('heading', { name: 'Your turn, Amy' }).waitFor({ timeout: 12_000 });
+    expect(await a.getByLabel('Transcript, newest line last').textContent()).toContain(
+      'PROMISE Request from Amy(p: 1) to Ben',
+    );
+
+    // Turn 3: Amy asks herself, answers her own inbox, and has her promise quorum.
+    await a.getByRole('button', { name: 'Promise request to Amy' }).click();
+    await a.getByRole('button', { name: /^Grant/ }).click();
+    await expect.poll(() => a.getByText('3 of 3').count()).toBeGreaterThan(0);
+    await a.getByRole('button', { name: 'Accept request to Cal' }).click();
+    await b.getByRole('heading', { name: 'Your turn, Ben' }).waitFor();
+
+    // The host pauses: nobody acts and the timer stands still; then resumes.
+    await a.getByRole('button', { name: 'Pause', exact: true }).click();
+    await b.getByRole('heading', { name: 'Paused by the host' }).waitFor();
+    expect(await b.getByRole('button', { name: 'End my turn' }).isDisabled()).toBe(true);
+    await screenshot(b, 'turns-paused.png');
+    await screenshot(a, 'turns-host.png');
+    await a.getByRole('button', { name: 'Resume', exact: true }).click();
+    await b.getByRole('button', { name: 'End my turn' }).click();
+
+    // Turn 5: the accept requests; Ben's grant completes the accept quorum and the round.
+    await a.getByRole('heading', { name: 'Your turn, Amy' }).waitFor();
+    await a.getByRole('button', { name: 'Accept request to Amy' }).click();
+    await a.getByRole('button', { name: /^Grant/ }).click();
+    await a.getByRole('button', { name: 'Accept request to Ben' }).click();
+    await b.getByRole('button', { name: /^Grant/ }).click();
+
+    for (const p of [a, b]) {
+      await p.getByRole('heading', { name: 'Round 1 is over: Dune it is' }).waitFor();
+    }
+    const summary = a.getByRole('region', { name: 'Round 1 is over: Dune it is' });
+    const text = await summary.textContent();
+    expect(text).toContain('+10 got Dune chosen');
+    expect(text).toContain('-2 1 wrong acceptor answer');
+    const scores = b.getByRole('table');
+    await expect.poll(() => scores.textContent()).toContain('Ana');
+    expect(await scores.textContent()).toContain('Bo (you)');
+    await screenshot(a, 'round-summary.png');
+
+    await b.getByRole('button', { name: 'Help' }).click();
+    const help = b.getByRole('dialog', { name: 'How to play' });
+    await help.getByText('If two different movies were chosen').waitFor();
+    await screenshot(b, 'help.png');
+    await b.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+  });
+
+  it('fog of war hides the other nodes; bots show as bots; a player leaves the seat to a bot', async () => {
+    const host = await player(server.url);
+    const { page: h } = host;
+    await h.getByText('Room settings:').click();
+    await h.getByLabel('Fog of war').check();
+    const code = await createRoom(host, null);
+    const kim = await player(`${server.url}/r/${code}`);
+    const { page: k } = kim;
+    await joinRoom(kim, 'Kim');
+    await h.getByText('Add a bot to an empty seat').click();
+    await h.getByLabel('Steady proposer').check();
+    await h.getByRole('button', { name: 'Add a bot at Ben' }).click();
+    await k.getByText('Ben (bot)').waitFor();
+    expect(await k.locator('li', { hasText: 'Ben (bot)' }).textContent()).toContain('steady bot');
+    await h.getByRole('button', { name: 'Start the round' }).click();
+
+    await k.getByText('Fog of war.').first().waitFor();
+    await k.locator('#movie').fill('Heat');
+    await k.getByRole('button', { name: 'Start a new proposal' }).click();
+    await k.getByRole('button', { name: 'Promise request to Cal' }).click();
+    const map = k.getByRole('img', { name: /^Room map/ });
+    await expect
+      .poll(() => map.getAttribute('aria-label'))
+      .toContain('unknown to you (fog of war)');
+    expect(await k.getByText('Movie night:').count()).toBe(0);
+    await screenshot(k, 'fog-of-war.png');
+
+    await k.getByRole('button', { name: 'Leave my seat to a bot' }).click();
+    await k.getByLabel('Quiet acceptor').check();
+    await k
+      .getByRole('region', { name: 'Leave Amy to a bot' })
+      .getByRole('button', {
+        name: 'Leave my seat to a bot',
+      })
+      .click();
+    await k.getByLabel('Your name').waitFor();
+    const amyBot = h.locator('li', { hasText: 'Amy (bot)' });
+    await expect.poll(() => amyBot.textContent()).toContain('quiet bot');
+    await screenshot(h, 'bots-host.png');
+  });
+});
