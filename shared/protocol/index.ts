@@ -6,7 +6,7 @@ import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
 import type { ClientEventName, ClientPayload } from './schemas.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const ERROR_CODES = [
   'bad_request',

@@ -66,6 +66,15 @@ export function roomEventLines(
       return event.number > 1 ? [line(''), line(`=== Round ${event.number} ===`)] : [];
     case 'note':
       return event.text.split('\n').map((t) => line(t));
+    case 'mistake':
+      // Not a notebook line (its acceptors never err): only be-the-acceptor rounds print it.
+      return [
+        line(
+          `~ ${event.seat} answered ${event.answer} to #${event.messageId} against the rule` +
+            ` (${event.applied ? 'applied anyway' : 'refused'}): ${event.explanation}`,
+          [event.seat],
+        ),
+      ];
     case 'paxos': {
       const nodes = nodesOf(envelope, before!);
       const e = event.event;

@@ -14,8 +14,13 @@ export function rulesOf(settings: RoomSettings): RoundRules {
   return { ...DEFAULT_RULES, ...settings.rules };
 }
 
-/** Seats whose player (a person or a bot) is connected, in turn order. */
+/**
+ * Seats whose player (a person or a bot) is connected, in turn order. With no
+ * person connected at all, nobody is ready: bots alone would pass turns to
+ * each other for ever, so the round waits for someone to come back.
+ */
 function ready(state: RoomState, order: readonly string[]): string[] {
+  if (!state.players.some((p) => p.connected && !p.bot)) return [];
   return order.filter((seat) => state.players.some((p) => p.seat === seat && p.connected));
 }
 

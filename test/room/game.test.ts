@@ -92,6 +92,17 @@ describe('turn-based rounds', () => {
     expect(room.round.turn).toMatchObject({ seat: 'Amy', endsAt: room.now + 35_000 });
   });
 
+  it('with no person connected, the round waits instead of bots passing turns to each other', () => {
+    const room = seated(turns);
+    room.must({ type: 'startRound' }, HOST);
+    for (const id of ['amy', 'ben', 'cal', 'dan', 'eva']) {
+      room.must({ type: 'presence', playerId: id, connected: false }, SYSTEM);
+    }
+    expect(room.round.turn!.seat).toBe(null);
+    room.must({ type: 'presence', playerId: 'cal', connected: true }, SYSTEM);
+    expect(room.round.turn!.seat).toBe('Cal');
+  });
+
   it('the host skips a turn', () => {
     const room = seated(turns);
     room.must({ type: 'startRound' }, HOST);
@@ -286,6 +297,18 @@ describe('be the acceptor', () => {
           : 'You promised 2; 2 is not lower, so the promise request must be granted.',
       );
     }
+  });
+
+  it('a mistake prints a line in the log, for the seat that made it', () => {
+    const room = inboxRoom();
+    room.must(propose('Dune'), player('amy'));
+    room.must(promise('Ben'), player('amy'));
+    room.must({ type: 'answer', messageId: waiting(room), answer: 'reject' }, player('ben'));
+    const line = roomTranscript(room.log).at(-1)!;
+    expect(line.text).toBe(
+      '~ Ben answered reject to #1 against the rule (refused): You have promised nothing yet, so a promise request with id 1 must be granted.',
+    );
+    expect(line.nodes).toEqual(['Ben']);
   });
 
   it('a mistake counts against the score', () => {

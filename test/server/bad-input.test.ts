@@ -1,6 +1,7 @@
 // Whatever a client sends, the answer is a typed error, nothing changes and the server stays up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/index.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type { ClientEventName } from '../../shared/protocol/schemas.ts';
 import { clientPayloads } from '../../shared/protocol/schemas.ts';
 import type { Client, TestServer } from './helpers.ts';
@@ -242,9 +243,9 @@ describe('bad input', () => {
       () => null,
       (e: Error & { data?: unknown }) => e,
     );
-    expect(err?.message).toMatch(/protocol 1/);
-    expect(err?.data).toEqual({ code: 'bad_request', protocol: 1 });
-    const fine = await connect(t.url, { protocol: 1 });
+    expect(err?.message).toMatch(new RegExp(`protocol ${PROTOCOL_VERSION}`));
+    expect(err?.data).toEqual({ code: 'bad_request', protocol: PROTOCOL_VERSION });
+    const fine = await connect(t.url, { protocol: PROTOCOL_VERSION });
     fine.disconnect();
   });
 });

@@ -8,7 +8,7 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 describe('restart', () => {
-  it('a bot answers its inbox and the turn timer passes the turn, with nobody connected', async () => {
+  it('a bot answers its inbox after a restart, and the turn timer runs again once a person is back', async () => {
     const dbPath = join(tmp.dir, 'restart.db');
     const time = fakeTime();
     const options = { dbPath, clock: time.clock, scheduler: time.scheduler, botPaceMs: 1000 };
@@ -19,12 +19,13 @@ describe('restart', () => {
     } as const;
     const code = data(await host.emitWithAck('room:create', { settings })).identity.code;
     const amy = await connect(first.url);
-    data(await amy.emitWithAck('room:join', { code, name: 'amy' }));
+    const { token } = data(await amy.emitWithAck('room:join', { code, name: 'amy' }));
     data(await host.emitWithAck('host:addBot', { kind: 'quiet' }));
     data(await host.emitWithAck('host:startRound', {}));
     data(await amy.emitWithAck('node:newProposal', { value: 'Dune' }));
     data(await amy.emitWithAck('node:promiseRequest', { to: 'Ben' }));
-    // The server stops before the bot's pace is up; Amy's going passes her turn to the bot.
+    // The server stops before the bot's pace is up. With no person connected the
+    // turn waits: bots alone do not pass turns to each other.
     await first.close();
     host.disconnect();
     amy.disconnect();
@@ -34,12 +35,12 @@ describe('restart', () => {
     const second = await startServer(options);
     expect(second.store.liveRooms()).toEqual([code]);
     expect(second.server.rooms.size).toBe(1);
-    expect(time.pending).toBe(2); // the bot's next move and the turn's end
+    expect(time.pending).toBe(1); // the bot's next move; no turn is being played
     const log = () => second.store.load(code);
     const at = log().length;
     const bot = second.server.rooms.open(code)!.players.find((p) => p.bot)!;
     expect(bot).toMatchObject({ seat: 'Ben', connected: true });
-    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({ seat: 'Ben' });
+    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({ seat: null, number: 1 });
 
     await time.advance(1000);
     const answered = log().slice(at);
@@ -48,14 +49,22 @@ describe('restart', () => {
       by: bot.id,
       event: expect.objectContaining({ type: 'requestDelivered', messageId: 1 }),
     });
-    await time.advance(29_000);
+
+    // Amy comes back: her turn starts and its timer runs.
+    const back = await connect(second.url);
+    data(await back.emitWithAck('room:resume', { code, token }));
+    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({ seat: 'Amy', number: 2 });
+    const before = log().length;
+    await time.advance(30_000);
     const events: RoomEvent[] = log()
-      .slice(at + answered.length)
-      .map((e) => e.event);
+      .slice(before)
+      .map((e) => e.event)
+      .filter((e) => e.type === 'turnEnded' || e.type === 'turnStarted');
     expect(events).toEqual([
-      { type: 'turnEnded', seat: 'Ben', reason: 'timeout' },
+      { type: 'turnEnded', seat: 'Amy', reason: 'timeout' },
       { type: 'turnStarted', seat: 'Ben', number: 3 },
     ]);
+    back.disconnect();
     await second.close();
     expect(second.errors).toEqual([]);
   });
