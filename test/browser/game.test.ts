@@ -22,6 +22,7 @@ import {
   repo,
   screenshot,
   serve,
+  SHOTS,
 } from './harness.ts';
 
 let browser: Browser;
@@ -321,7 +322,8 @@ describe('the rules of play in Chromium', { timeout: 120_000 }, () => {
     await b.getByRole('button', { name: 'Help' }).click();
     const help = b.getByRole('dialog', { name: 'How to play' });
     await help.getByText('If two different movies were chosen').waitFor();
-    await screenshot(b, 'help.png');
+    // The dialog as the player sees it: the viewport, not the whole page behind it.
+    await b.screenshot({ path: join(SHOTS, 'help.png') });
     await b.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden' });
   });
