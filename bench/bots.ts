@@ -3,6 +3,7 @@
 // delays the next command, so queueing shows up in the figures).
 import { io as connectClient } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
 
 const NODES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'];
 const MOVIES = ['Oppenheimer', 'Barbie', 'Dune', 'Past Lives', 'Spider-Verse'];
@@ -68,7 +69,7 @@ export class Load {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
-      auth: { protocol: 1 },
+      auth: { protocol: PROTOCOL_VERSION },
     });
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(socket));
