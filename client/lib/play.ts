@@ -4,7 +4,7 @@
  * state and say it in words.
  */
 import type { AcceptorState, Message, PaxosState, Request } from '../../shared/paxos/index.ts';
-import { acceptorGrants, isRequest } from '../../shared/paxos/index.ts';
+import { isRequest } from '../../shared/paxos/index.ts';
 import type { Player, RoundEndReason } from '../../shared/room/index.ts';
 
 export const what = (r: Request): string =>
@@ -24,21 +24,19 @@ export function pendingFrom(paxos: PaxosState, seat: string): Request[] {
   );
 }
 
-/** What the acceptor's rule says about `request`, in words; the player still decides. */
-export function ruleSays(
-  acceptor: AcceptorState,
-  request: Request,
-): { grant: boolean; words: string } {
-  const grant = acceptorGrants(acceptor, request.proposalId);
+/**
+ * The facts an acceptor decides on, in words: what it promised and the
+ * request's id. Not the verdict: answering is the player's lesson.
+ */
+export function ruleSays(acceptor: AcceptorState, request: Request): { words: string } {
   const p = request.proposalId;
   const promised = acceptor.promisedId;
-  const words =
-    promised === null
-      ? `You have promised nothing yet, so the rule says: grant id ${p}.`
-      : grant
-        ? `You promised ${promised}; ${p} is not lower, so the rule says: grant.`
-        : `You promised ${promised}; ${p} is lower, so the rule says: reject.`;
-  return { grant, words };
+  return {
+    words:
+      promised === null
+        ? `You have promised nothing yet. This request has id ${p}.`
+        : `You promised ${promised}. This request has id ${p}.`,
+  };
 }
 
 export const nameAt = (players: readonly Player[], seat: string): string | null =>

@@ -267,7 +267,7 @@ describe('the rules of play in Chromium', { timeout: 120_000 }, () => {
     await b.getByRole('heading', { name: 'Your turn, Ben' }).waitFor();
 
     // Ben answers from the inbox: a reject breaks the rule (he promised nothing), so it is refused.
-    await b.getByText('You have promised nothing yet, so the rule says: grant id 1.').waitFor();
+    await b.getByText('You have promised nothing yet. This request has id 1.').waitFor();
     await b.getByRole('button', { name: /^Reject/ }).click();
     const wrong = b.getByText('Wrong answer, refused:').locator('..');
     await expect
