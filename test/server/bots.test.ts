@@ -53,8 +53,12 @@ describe('a solo player with four bots (real timers)', () => {
       chosenBy: { node: 'Eva', name: 'Eva (bot)' },
     });
     // Every move was a player's command: the bots' own ids, Amy's answers, none by the host.
+    // Which quiet bots get asked depends on how fast Amy's answers come back, so only
+    // the proposer and Amy are certain; every author must be a seated player.
     const by = new Set(paxos(seen).map((e) => e.by));
-    expect(by).toEqual(new Set([amyId, bots[0]!.id, bots[1]!.id, bots[3]!.id]));
+    const players = new Set([amyId, ...bots.map((b) => b.id)]);
+    expect([...by].filter((id) => !players.has(id))).toEqual([]);
+    expect(by.has(amyId) && by.has(bots[3]!.id)).toBe(true);
     expect(t.server.rooms.open(code)!.round!.stats.mistakes).toEqual({});
     host.disconnect();
     amy.disconnect();
