@@ -69,7 +69,8 @@ export function scoreRound(
     }
     const extra = Math.max(0, (stats.requestsBy[learned.node] ?? 0) - 2 * quorum);
     const bonus = Math.max(0, POINTS.fewMessages - extra);
-    if (bonus > 0) add(learned.by, bonus, `${stats.requestsBy[learned.node] ?? 0} requests`);
+    if (bonus > 0)
+      add(learned.by, bonus, `few messages (${stats.requestsBy[learned.node] ?? 0} requests)`);
   }
   for (const [playerId, count] of Object.entries(stats.mistakes)) {
     add(playerId, POINTS.mistake * count, `${count} wrong acceptor answer${count > 1 ? 's' : ''}`);

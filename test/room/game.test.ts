@@ -148,7 +148,7 @@ describe('round end and scores', () => {
         playerId: 'amy',
         name: 'amy',
         points: 15,
-        reasons: ['+10 got Dune chosen', '+5 6 requests'],
+        reasons: ['+10 got Dune chosen', '+5 few messages (6 requests)'],
       },
     ]);
     expect(room.state.scoreboard).toEqual([{ playerId: 'amy', name: 'amy', points: 30 }]);
