@@ -19,28 +19,12 @@ import { hasPromiseQuorum } from '../shared/paxos/proposer.ts';
 import type { Checkpoints } from '../shared/paxos/replay.ts';
 import { checkpoints, stateAt } from '../shared/paxos/replay.ts';
 import type { PaxosConfig, PaxosState } from '../shared/paxos/types.ts';
+import { prng } from '../shared/prng.ts';
+import type { Rng } from '../shared/prng.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261127);
 const NAMES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva', 'Fay', 'Gus'];
 const MOVIES = ['Openhimer', 'Barbie', 'Heat', 'Up', 'Alien', 'Amélie'];
-
-/** mulberry32: small, fast, good enough to pick commands. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-  };
-}
-type Rng = ReturnType<typeof prng>;
 
 type LogEntry = { type: 'roundStarted'; config: PaxosConfig } | PaxosEvent;
 

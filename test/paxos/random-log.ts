@@ -5,27 +5,11 @@ import type { PaxosCommand, PaxosEvent } from '../../shared/paxos/events.ts';
 import { foldPaxos, initialPaxosState } from '../../shared/paxos/evolve.ts';
 import { hasPromiseQuorum } from '../../shared/paxos/proposer.ts';
 import type { PaxosConfig, PaxosState } from '../../shared/paxos/types.ts';
+import { prng } from '../../shared/prng.ts';
+import type { Rng } from '../../shared/prng.ts';
 
 const NAMES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva', 'Fay', 'Gus'];
 const MOVIES = ['Openhimer', 'Barbie', 'Heat', 'Up'];
-
-/** mulberry32, as in bench/engine.ts. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-  };
-}
-type Rng = ReturnType<typeof prng>;
 
 function randomConfig(rng: Rng): PaxosConfig {
   const size = 3 + rng.int(NAMES.length - 2);
