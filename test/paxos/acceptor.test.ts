@@ -1,57 +1,15 @@
 // The acceptor's rules (the seed's `_promise` and `_accept`), one `it` per rule.
 import { describe, expect, it } from 'vitest';
 import { acceptorAfter, acceptorGrants, acceptorReason } from '../../shared/paxos/acceptor.ts';
-import { decide } from '../../shared/paxos/decide.ts';
-import type { PaxosCommand } from '../../shared/paxos/events.ts';
-import { foldPaxos, initialPaxosState } from '../../shared/paxos/evolve.ts';
-import { renderTranscript } from '../../shared/paxos/transcript.ts';
 import type {
   AcceptRequest,
   PaxosConfig,
   PaxosState,
   PromiseRequest,
 } from '../../shared/paxos/types.ts';
+import { accept, deliver, newProposal, play, promise, roomOf, step } from './helpers.ts';
 
-const NODES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'];
-
-function room(config: Partial<PaxosConfig> = {}): PaxosState {
-  return initialPaxosState({
-    nodes: NODES,
-    quorum: 3,
-    delivery: 'manual',
-    valueRule: 'seed',
-    ...config,
-  });
-}
-
-function play(state: PaxosState, ...commands: PaxosCommand[]): PaxosState {
-  for (const command of commands) {
-    const decision = decide(state, command);
-    if (!decision.ok) throw new Error(`${command.type} refused: ${decision.error.message}`);
-    state = foldPaxos(state, decision.events);
-  }
-  return state;
-}
-
-/** One command: the state after it and the lines it prints. */
-function step(state: PaxosState, command: PaxosCommand) {
-  const decision = decide(state, command);
-  if (!decision.ok) throw new Error(`${command.type} refused: ${decision.error.message}`);
-  return {
-    state: foldPaxos(state, decision.events),
-    events: decision.events,
-    lines: renderTranscript(state, decision.events),
-  };
-}
-
-const newProposal = (node: string, value: string): PaxosCommand => ({
-  type: 'newProposal',
-  node,
-  value,
-});
-const promise = (node: string, to: string): PaxosCommand => ({ type: 'promiseRequest', node, to });
-const accept = (node: string, to: string): PaxosCommand => ({ type: 'acceptRequest', node, to });
-const deliver = (messageId: number): PaxosCommand => ({ type: 'deliver', messageId });
+const room = roomOf('manual');
 
 /** The message most recently put in flight. */
 function last<K extends PaxosState['inFlight'][number]['kind']>(state: PaxosState, kind: K) {

@@ -3,50 +3,23 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../shared/paxos/decide.ts';
 import type { PaxosCommand, PaxosEvent } from '../../shared/paxos/events.ts';
-import { evolve, foldPaxos, initialPaxosState } from '../../shared/paxos/evolve.ts';
-import { renderTranscript } from '../../shared/paxos/transcript.ts';
-import type { PaxosConfig, PaxosState } from '../../shared/paxos/types.ts';
+import { evolve, foldPaxos } from '../../shared/paxos/evolve.ts';
+import type { PaxosState } from '../../shared/paxos/types.ts';
+import {
+  NODES,
+  accepts,
+  deliver,
+  drop,
+  duplicate,
+  newProposal,
+  play,
+  promise,
+  promises,
+  roomOf,
+  step,
+} from './helpers.ts';
 
-const NODES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'];
-
-function room(config: Partial<PaxosConfig> = {}): PaxosState {
-  return initialPaxosState({
-    nodes: NODES,
-    quorum: 3,
-    delivery: 'manual',
-    valueRule: 'seed',
-    ...config,
-  });
-}
-
-function step(state: PaxosState, command: PaxosCommand) {
-  const decision = decide(state, command);
-  if (!decision.ok) throw new Error(`${command.type} refused: ${decision.error.message}`);
-  return {
-    state: foldPaxos(state, decision.events),
-    events: decision.events,
-    lines: renderTranscript(state, decision.events),
-  };
-}
-
-function play(state: PaxosState, ...commands: PaxosCommand[]): PaxosState {
-  for (const command of commands) state = step(state, command).state;
-  return state;
-}
-
-const newProposal = (node: string, value: string): PaxosCommand => ({
-  type: 'newProposal',
-  node,
-  value,
-});
-const promise = (node: string, to: string): PaxosCommand => ({ type: 'promiseRequest', node, to });
-const promises = (node: string, ...to: string[]): PaxosCommand[] => to.map((t) => promise(node, t));
-const accepts = (node: string, ...to: string[]): PaxosCommand[] =>
-  to.map((t) => ({ type: 'acceptRequest', node, to: t }));
-const deliver = (messageId: number, answer?: 'grant' | 'reject'): PaxosCommand =>
-  answer ? { type: 'deliver', messageId, answer } : { type: 'deliver', messageId };
-const drop = (messageId: number): PaxosCommand => ({ type: 'drop', messageId });
-const duplicate = (messageId: number): PaxosCommand => ({ type: 'duplicate', messageId });
+const room = roomOf('manual');
 
 /** Delivers everything in flight, oldest first. */
 function settle(state: PaxosState): PaxosState {

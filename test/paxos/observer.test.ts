@@ -1,47 +1,11 @@
 // The observer's rules: what is chosen (Voting.tla's ChosenAt) and which safety
 // invariants broke, each explained in plain English. One `it` per rule.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../shared/paxos/decide.ts';
-import type { PaxosCommand } from '../../shared/paxos/events.ts';
-import { foldPaxos, initialPaxosState } from '../../shared/paxos/evolve.ts';
 import { checkInvariants, chosenValue } from '../../shared/paxos/observer.ts';
-import type { PaxosConfig, PaxosState } from '../../shared/paxos/types.ts';
+import type { PaxosState } from '../../shared/paxos/types.ts';
+import { accepts, deliver, newProposal, play, promises, roomOf } from './helpers.ts';
 
-const NODES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'];
-
-function room(config: Partial<PaxosConfig> = {}): PaxosState {
-  return initialPaxosState({
-    nodes: NODES,
-    quorum: 3,
-    delivery: 'instant',
-    valueRule: 'seed',
-    ...config,
-  });
-}
-
-function play(state: PaxosState, ...commands: PaxosCommand[]): PaxosState {
-  for (const command of commands) {
-    const decision = decide(state, command);
-    if (!decision.ok) throw new Error(`${command.type} refused: ${decision.error.message}`);
-    state = foldPaxos(state, decision.events);
-  }
-  return state;
-}
-
-const newProposal = (node: string, value: string): PaxosCommand => ({
-  type: 'newProposal',
-  node,
-  value,
-});
-const promises = (node: string, ...to: string[]): PaxosCommand[] =>
-  to.map((t) => ({ type: 'promiseRequest', node, to: t }));
-const accepts = (node: string, ...to: string[]): PaxosCommand[] =>
-  to.map((t) => ({ type: 'acceptRequest', node, to: t }));
-const deliver = (messageId: number, answer?: 'grant' | 'reject'): PaxosCommand => ({
-  type: 'deliver',
-  messageId,
-  answer,
-});
+const room = roomOf('instant');
 
 /** Proposal `node` for `value`, promises from `from`, accept requests to `to`. */
 function round(

@@ -2,64 +2,26 @@
 // `accept_request` and `propose`), one `it` per rule.
 import { describe, expect, it } from 'vitest';
 import { MAX_PROPOSE_ATTEMPTS, SEED_LINES, decide } from '../../shared/paxos/decide.ts';
-import type { PaxosCommand, PaxosError, PaxosEvent } from '../../shared/paxos/events.ts';
-import { foldPaxos, initialPaxosState } from '../../shared/paxos/evolve.ts';
-import { renderTranscript } from '../../shared/paxos/transcript.ts';
+import type { PaxosEvent } from '../../shared/paxos/events.ts';
 import type { PaxosConfig, PaxosState } from '../../shared/paxos/types.ts';
 import { parseScenario, runScenario } from '../../shared/scenario.ts';
+import {
+  NODES,
+  accept,
+  accepts,
+  deliver,
+  drop,
+  newProposal,
+  play,
+  promise,
+  promises,
+  propose,
+  refused,
+  roomOf,
+  step,
+} from './helpers.ts';
 
-const NODES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'];
-
-function room(config: Partial<PaxosConfig> = {}): PaxosState {
-  return initialPaxosState({
-    nodes: NODES,
-    quorum: 3,
-    delivery: 'instant',
-    valueRule: 'seed',
-    ...config,
-  });
-}
-
-/** One command: the state after it, its events and the lines it prints. */
-function step(state: PaxosState, command: PaxosCommand) {
-  const decision = decide(state, command);
-  if (!decision.ok) throw new Error(`${command.type} refused: ${decision.error.message}`);
-  return {
-    state: foldPaxos(state, decision.events),
-    events: decision.events,
-    lines: renderTranscript(state, decision.events),
-  };
-}
-
-function play(state: PaxosState, ...commands: PaxosCommand[]): PaxosState {
-  for (const command of commands) state = step(state, command).state;
-  return state;
-}
-
-function refused(state: PaxosState, command: PaxosCommand): PaxosError {
-  const decision = decide(state, command);
-  if (decision.ok) throw new Error(`${command.type} was not refused`);
-  return decision.error;
-}
-
-const newProposal = (node: string, value: string): PaxosCommand => ({
-  type: 'newProposal',
-  node,
-  value,
-});
-const promise = (node: string, to: string): PaxosCommand => ({ type: 'promiseRequest', node, to });
-const accept = (node: string, to: string): PaxosCommand => ({ type: 'acceptRequest', node, to });
-const propose = (node: string, value: string, to: string[]): PaxosCommand => ({
-  type: 'propose',
-  node,
-  value,
-  to,
-});
-const deliver = (messageId: number): PaxosCommand => ({ type: 'deliver', messageId });
-const drop = (messageId: number): PaxosCommand => ({ type: 'drop', messageId });
-
-const promises = (node: string, ...to: string[]) => to.map((t) => promise(node, t));
-const accepts = (node: string, ...to: string[]) => to.map((t) => accept(node, t));
+const room = roomOf('instant');
 
 /** Amy's proposal 1 for Openhimer with promises from Amy, Ben and Cal. */
 function amyHasQuorum(config: Partial<PaxosConfig> = {}): PaxosState {
