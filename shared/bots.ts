@@ -1,22 +1,16 @@
 import { acceptorGrants, hasPromiseQuorum, isRequest } from './paxos/index.ts';
 import type { PaxosState } from './paxos/index.ts';
+import type { BotKind } from './room/game.ts';
 import type { RoomState } from './room/types.ts';
+
+export { BOT_KINDS, BOT_DESCRIPTIONS } from './room/game.ts';
+export type { BotKind } from './room/game.ts';
 
 /*
  * Bots decide like a node would, from what their node knows (its acceptor,
  * its proposer and the requests waiting in its inbox), and act through the
  * same commands as people. Pure: the server runs them on timers.
  */
-
-export const BOT_KINDS = ['quiet', 'steady', 'duelling'] as const;
-export type BotKind = (typeof BOT_KINDS)[number];
-
-export const BOT_DESCRIPTIONS: Record<BotKind, string> = {
-  quiet: 'Quiet acceptor: only answers requests, never proposes.',
-  steady: 'Steady proposer: proposes its movie to a majority, one request at a time.',
-  duelling:
-    'Duelling proposer: answers every pre-emption with a higher proposal at once (the livelock demo).',
-};
 
 export type BotMove =
   | { type: 'answer'; messageId: number; answer: 'grant' | 'reject' }

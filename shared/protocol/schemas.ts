@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { DELIVERY, VALUE_RULES } from '../paxos/types.ts';
 import { NODE_NAME_MAX, VALUE_MAX } from '../names.ts';
 import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/types.ts';
-import { ACCEPTOR_MODES, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
-import { BOT_KINDS } from '../bots.ts';
+import { ACCEPTOR_MODES, BOT_KINDS, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
 
 /** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';

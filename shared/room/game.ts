@@ -1,10 +1,19 @@
-import type { BotKind } from '../bots.ts';
-
 /*
  * The rules of play that make a room a game: modes, turns, who answers as an
  * acceptor, what each seat sees. Chosen by the host in the room's settings
  * and fixed for a round when it starts.
  */
+
+/** The kinds of bot a seat can be given (the policies live in shared/bots.ts). */
+export const BOT_KINDS = ['quiet', 'steady', 'duelling'] as const;
+export type BotKind = (typeof BOT_KINDS)[number];
+
+export const BOT_DESCRIPTIONS: Record<BotKind, string> = {
+  quiet: 'Quiet acceptor: only answers requests, never proposes.',
+  steady: 'Steady proposer: proposes its movie to a majority, one request at a time.',
+  duelling:
+    'Duelling proposer: answers every pre-emption with a higher proposal at once (the livelock demo).',
+};
 
 export const MODES = ['realtime', 'turns'] as const;
 export type Mode = (typeof MODES)[number];
@@ -85,5 +94,3 @@ export interface ScoreLine {
   points: number;
   reasons: string[];
 }
-
-export type { BotKind };

@@ -7,8 +7,14 @@ import type {
   PaxosState,
   ValueRule,
 } from '../paxos/index.ts';
-import type { BotKind } from '../bots.ts';
-import type { RoundRules, RoundStats, ScoreLine, TurnEndReason, TurnState } from './game.ts';
+import type {
+  BotKind,
+  RoundRules,
+  RoundStats,
+  ScoreLine,
+  TurnEndReason,
+  TurnState,
+} from './game.ts';
 
 /** The friends, in seat order. A room uses the first `seats` of them as its nodes. */
 export const FRIENDS = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva', 'Fay', 'Gus'] as const;
