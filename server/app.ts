@@ -12,7 +12,7 @@ import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { BotRunner, DEFAULT_BOT_BUDGET, DEFAULT_BOT_PACE_MS } from './bots.ts';
 import { RoomHost } from './rooms.ts';
 import type { AppServer } from './sockets.ts';
-import { Commands, attachSockets, socketTransport } from './sockets.ts';
+import { attachSockets, socketTransport } from './sockets.ts';
 import type { SqliteStore } from './store/sqlite.ts';
 import type { Scheduler } from './timers.ts';
 import { TurnTimers, realScheduler } from './timers.ts';
@@ -79,8 +79,7 @@ export function createApp(deps: AppDeps): App {
     transport: socketTransport(io, (code) => deps.store.load(code)),
     logger,
   });
-  const commands = new Commands(rooms, logger);
-  attachSockets(io, rooms, commands, {
+  attachSockets(io, rooms, {
     rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     logger,
   });
@@ -88,7 +87,6 @@ export function createApp(deps: AppDeps): App {
   const timers = new TurnTimers({ rooms, clock: deps.clock, scheduler, logger });
   const bots = new BotRunner({
     rooms,
-    commands,
     scheduler,
     logger,
     paceMs: deps.botPaceMs ?? DEFAULT_BOT_PACE_MS,

@@ -1,11 +1,9 @@
-import type { BotAction } from '../shared/bots.ts';
-import { botActions, botDelayMs } from '../shared/bots.ts';
-import type { ClientPayload } from '../shared/protocol/index.ts';
-import type { FRIENDS, Player, RoomState } from '../shared/room/index.ts';
-import { roomNodes, seatView } from '../shared/room/index.ts';
+import type { SeatedBot } from '../shared/bots.ts';
+import { botCommands, botDelayMs, botsOf } from '../shared/bots.ts';
+import type { RoomState } from '../shared/room/index.ts';
+import { seatView } from '../shared/room/index.ts';
 import type { Logger } from './log.ts';
 import type { RoomHost, RoomListener } from './rooms.ts';
-import type { Commands, CommandEvent } from './sockets.ts';
 import type { Scheduler } from './timers.ts';
 
 /** How long a bot waits between its move batches, unless the app says otherwise. */
@@ -18,29 +16,6 @@ export const DEFAULT_BOT_PACE_MS = 1500;
  */
 export const DEFAULT_BOT_BUDGET = 500;
 
-type Friend = (typeof FRIENDS)[number];
-
-/** A bot's action as the client event and payload a socket would send for it. */
-type Sent = { [E in CommandEvent]: { event: E; payload: ClientPayload<E> } }[CommandEvent];
-
-export function asCommand(action: BotAction): Sent {
-  switch (action.type) {
-    case 'answer':
-      return {
-        event: 'node:answer',
-        payload: { messageId: action.messageId, answer: action.answer },
-      };
-    case 'newProposal':
-      return { event: 'node:newProposal', payload: { value: action.value } };
-    case 'promiseRequest':
-      return { event: 'node:promiseRequest', payload: { to: action.to as Friend } };
-    case 'acceptRequest':
-      return { event: 'node:acceptRequest', payload: { to: action.to as Friend } };
-    case 'endTurn':
-      return { event: 'node:endTurn', payload: {} };
-  }
-}
-
 /** The bots of one room in memory. */
 interface RoomBots {
   /** A bot waiting for its next batch. */
@@ -51,17 +26,13 @@ interface RoomBots {
   spent: number;
 }
 
-type Bot = Player & { bot: NonNullable<Player['bot']>; seat: string };
-
-const botsOf = (state: RoomState): Bot[] =>
-  state.players.filter((p): p is Bot => p.bot !== undefined && p.seat !== null);
-
 /**
- * Runs the bots: players with `bot` set act by `botActions` from what their
- * seat sees (`seatView`), one batch of moves per `botDelayMs`, through the
- * same command API as a socket (`Commands.invoke` with the bot's identity, no
- * privileged path). A bot with nothing to do sleeps and is woken by its
- * room's next committed events. A kicked bot is no longer in the room: it stops.
+ * Runs the bots, a driver beside the socket edge: players with `bot` set act
+ * by `botCommands` from what their seat sees, one batch of moves per
+ * `botDelayMs`, submitting the same room commands a person's clicks become
+ * to the room's queue, as that player (no privileged path). A bot with
+ * nothing to do sleeps and is woken by its room's next committed events. A
+ * kicked bot is no longer in the room: it stops.
  */
 export class BotRunner implements RoomListener {
   private readonly rooms = new Map<string, RoomBots>();
@@ -71,7 +42,6 @@ export class BotRunner implements RoomListener {
   constructor(
     private readonly deps: {
       rooms: RoomHost;
-      commands: Commands;
       scheduler: Scheduler;
       logger: Logger;
       paceMs: number;
@@ -119,12 +89,12 @@ export class BotRunner implements RoomListener {
   }
 
   /** Sets the bot's timer if it has something to do now and is not already waiting or acting. */
-  private plan(code: string, room: RoomBots, state: RoomState, bot: Bot): void {
+  private plan(code: string, room: RoomBots, state: RoomState, bot: SeatedBot): void {
     if (this.stopped || room.timers.has(bot.id) || room.busy.has(bot.id)) return;
     if (room.spent >= this.deps.budget) return;
-    const view = seatView(state, bot.seat);
-    if (botActions(bot.bot, view, bot.seat, movieOf(state, bot.seat)).length === 0) return;
-    const ms = botDelayMs(bot.bot, view.round!.paxos, bot.seat, this.deps.paceMs);
+    if (botCommands(state, bot).length === 0) return;
+    const paxos = seatView(state, bot.seat).round!.paxos;
+    const ms = botDelayMs(bot.bot, paxos, bot.seat, this.deps.paceMs);
     const handle = this.deps.scheduler.setTimeout(() => this.fire(code, bot.id), ms);
     room.timers.set(bot.id, handle);
   }
@@ -149,21 +119,14 @@ export class BotRunner implements RoomListener {
       const state = this.deps.rooms.open(code);
       const bot = state && botsOf(state).find((b) => b.id === id);
       if (!state || !bot) return;
-      const actions = botActions(
-        bot.bot,
-        seatView(state, bot.seat),
-        bot.seat,
-        movieOf(state, bot.seat),
-      );
-      if (actions.length === 0) return;
+      const commands = botCommands(state, bot);
+      if (commands.length === 0) return;
       room.spent++;
-      const caller = { code, host: false, playerId: id };
-      for (const action of actions) {
+      for (const command of commands) {
         if (this.stopped) return;
-        const { event, payload } = asCommand(action);
-        const ack = await this.deps.commands.invoke(caller, event, payload);
+        const done = await this.deps.rooms.run(code, command, { role: 'player', playerId: id });
         // The room moved on since the bot looked (another player, the host): it looks again later.
-        if (!ack.ok) return;
+        if (!done.ok) return;
       }
     } catch (err) {
       this.deps.logger.error(`room ${code}: bot ${id} failed`, err);
@@ -181,10 +144,4 @@ export class BotRunner implements RoomListener {
       this.deps.logger.error(`room ${code}: bot ${id} failed`, err);
     }
   }
-}
-
-/** The movie a bot wishes for: the room's list, one per seat in seat order. */
-function movieOf(state: RoomState, seat: string): string {
-  const { movies } = state.settings;
-  return movies[Math.max(0, roomNodes(state).indexOf(seat)) % movies.length]!;
 }

@@ -8,11 +8,11 @@ import type {
   RoomSettings,
   RoomState,
 } from '../shared/room/index.ts';
-import { decideRoom, evolveRoom, foldRoom } from '../shared/room/index.ts';
+import { evolveRoom, execute, foldRoom, isLive, mayChangeLiveness } from '../shared/room/index.ts';
+import type { Committed } from './commit.ts';
+import { GroupCommit } from './commit.ts';
 import type { Logger } from './log.ts';
-import type { Credential, SqliteStore } from './store/sqlite.ts';
-import { GroupCommit, INTERNAL } from './commit.ts';
-import type { Hosted } from './commit.ts';
+import type { Credential, CredentialChange, SqliteStore } from './store/sqlite.ts';
 
 /**
  * Where a room's committed events go. The room host never talks to socket.io
@@ -44,6 +44,59 @@ export interface RoomListener {
   released(code: string): void;
 }
 
+/** A command waiting in its room's queue. */
+interface Submission {
+  command: RoomCommand;
+  actor: Actor;
+  grant: Credential | undefined;
+  resolve: (result: RunResult) => void;
+}
+
+/** A room in memory. */
+interface Hosted {
+  code: string;
+  /** What the store holds: what snapshots, sync and transcripts show. */
+  state: RoomState;
+  /** `state` plus the commands handed to the commit: what the next command is decided on. */
+  latest: RoomState;
+  /** Commands handed to the group commit and not yet settled. */
+  pending: number;
+  /** The room's queue: commands are decided one at a time, in the order they were submitted. */
+  queue: Submission[];
+  draining: boolean;
+  /** Sockets looking at the room (any role). At zero the room may leave memory. */
+  subscribers: number;
+  /** Sockets bound to each player: presence changes at the first and the last. */
+  connections: Map<string, number>;
+}
+
+/** A decided command on its way through the group commit. */
+interface InFlight {
+  hosted: Hosted;
+  /** The room after it. */
+  state: RoomState;
+  /** A person (the host or a player who is not a bot) gave the command. */
+  person: boolean;
+  gone: { playerId: string; reason: 'left' | 'kicked' }[];
+  resolve: (result: RunResult) => void;
+}
+
+export const INTERNAL: ErrorBody = {
+  code: 'internal',
+  message: 'The server failed to handle that; nothing changed. Try again.',
+};
+
+const newHosted = (code: string, state: RoomState): Hosted => ({
+  code,
+  state,
+  latest: state,
+  pending: 0,
+  queue: [],
+  draining: false,
+  subscribers: 0,
+  connections: new Map(),
+});
+
 /** A client that is this many events behind gets a snapshot instead of the events. */
 export const SYNC_LIMIT = 500;
 const SYSTEM: Actor = { role: 'system' };
@@ -65,15 +118,18 @@ function newCode(): string {
  * Hosts open rooms: one RoomState per room in memory, folded from its log on
  * first use, so a restarted server resumes where the log ends.
  *
- * Every command goes through `run`: decide against the room's latest state,
- * stamp, fold, then the group commit persists it (with whatever other rooms
- * asked in the same turn of the event loop) before anyone hears of it. The
- * decide-to-queue part is synchronous, so a room's commands are serial
- * without locks: each is decided on the state its predecessors left.
+ * The one path of a command: `run` puts it in its room's queue; the queue is
+ * drained in order, and only there is a command decided, stamped and folded
+ * (`execute`, on the state its predecessors left); the group commit persists
+ * it with whatever other rooms asked in the same turn of the event loop; then
+ * `settle` makes it the room's state, fans it out to every audience
+ * (`Transport`), tells the drivers (timers, bots) and answers. Nobody hears of
+ * a command before it is on disk. The queue, not the absence of an `await`,
+ * keeps a room's commands serial.
  */
 export class RoomHost {
   private readonly rooms = new Map<string, Hosted>();
-  private readonly commits: GroupCommit;
+  private readonly commits: GroupCommit<InFlight>;
   private readonly listeners: RoomListener[] = [];
 
   constructor(
@@ -84,15 +140,7 @@ export class RoomHost {
       logger: Logger;
     },
   ) {
-    this.commits = new GroupCommit(
-      deps.store,
-      deps.transport,
-      deps.logger,
-      (hosted, changed, person) => {
-        if (changed) this.tell(hosted.code, hosted.state, person);
-        this.release(hosted.code);
-      },
-    );
+    this.commits = new GroupCommit(deps.store, deps.logger, (batch) => this.settle(batch));
   }
 
   /** Adds a listener of every room's committed changes (timers, bots). */
@@ -142,21 +190,14 @@ export class RoomHost {
     const log = this.deps.store.load(code);
     if (log.length === 0) return null;
     const state = foldRoom(log);
-    const hosted: Hosted = {
-      code,
-      state,
-      latest: state,
-      pending: 0,
-      subscribers: 0,
-      connections: new Map(),
-    };
+    const hosted = newHosted(code, state);
     this.rooms.set(code, hosted);
     // Nobody is connected to a room that was not in memory: the log may say
     // otherwise after a crash, so the system says they left. Bots have no
     // socket: they stay.
     for (const p of state.players) {
       if (p.connected && p.bot === undefined)
-        void this.run(code, { type: 'presence', playerId: p.id, connected: false }, SYSTEM);
+        void this.run(code, { type: 'system:presence', playerId: p.id, connected: false }, SYSTEM);
     }
     this.tell(code, state, false);
     return hosted;
@@ -179,14 +220,7 @@ export class RoomHost {
     this.deps.store.append(code, [envelope], {
       grant: { tokenHash: hashToken(hostToken), room: code, role: 'host', playerId: null },
     });
-    this.rooms.set(code, {
-      code,
-      state,
-      latest: state,
-      pending: 0,
-      subscribers: 0,
-      connections: new Map(),
-    });
+    this.rooms.set(code, newHosted(code, state));
     return { code, hostToken, state };
   }
 
@@ -198,7 +232,8 @@ export class RoomHost {
   ): Promise<{ ok: true; playerId: string; token: string } | { ok: false; error: ErrorBody }> {
     const playerId = newPlayerId();
     const token = newToken();
-    const result = await this.run(code, { type: 'join', playerId, name, spectator }, SYSTEM, {
+    const command: RoomCommand = { type: 'room:join', code, name, spectator, newId: playerId };
+    const result = await this.run(code, command, SYSTEM, {
       tokenHash: hashToken(token),
       room: code,
       role: 'player',
@@ -219,38 +254,117 @@ export class RoomHost {
   }
 
   /**
-   * Decides, stamps and folds a command, then hands it to the group commit.
-   * Resolves once it is durable and broadcast (or refused, or failed). A
-   * failure anywhere answers `internal` and leaves the room as it was.
+   * Submits a command to its room's queue. Resolves once it is durable and
+   * fanned out (or refused, or failed). A failure anywhere answers `internal`
+   * and leaves the room as it was.
    */
   run(code: string, command: RoomCommand, actor: Actor, grant?: Credential): Promise<RunResult> {
+    let hosted: Hosted | null;
     try {
-      const hosted = this.hosted(code);
-      if (!hosted) {
-        return Promise.resolve({
-          ok: false,
-          error: { code: 'not_found', message: 'No such room.' },
-        });
+      hosted = this.hosted(code);
+    } catch (err) {
+      this.deps.logger.error(`room ${code}: loading it for ${command.type} failed`, err);
+      return Promise.resolve({ ok: false, error: INTERNAL });
+    }
+    if (!hosted) {
+      return Promise.resolve({ ok: false, error: { code: 'not_found', message: 'No such room.' } });
+    }
+    const room = hosted;
+    return new Promise((resolve) => {
+      room.queue.push({ command, actor, grant, resolve });
+      this.drain(room);
+    });
+  }
+
+  /** Decides the room's queued commands one after the other, in order. */
+  private drain(hosted: Hosted): void {
+    if (hosted.draining) return;
+    hosted.draining = true;
+    try {
+      for (let next = hosted.queue.shift(); next; next = hosted.queue.shift()) {
+        this.decide(hosted, next);
       }
-      const decision = decideRoom(hosted.latest, command, actor);
-      if (!decision.ok) return Promise.resolve(decision);
+    } finally {
+      hosted.draining = false;
+    }
+  }
+
+  /** The only place a command is decided, stamped and folded; then it goes to the group commit. */
+  private decide(hosted: Hosted, { command, actor, grant, resolve }: Submission): void {
+    try {
+      const result = execute(hosted.latest, command, actor, this.deps.clock());
+      if (!result.ok) return resolve(result);
+      const { envelopes, state } = result;
+      // Even a command without events waits for the ones before it, so its ack never runs ahead.
+      if (envelopes.length === 0 && hosted.pending === 0) {
+        return resolve({ ok: true, seq: hosted.state.seq });
+      }
       const person =
         actor.role === 'host' ||
         (actor.role === 'player' &&
           hosted.latest.players.some((p) => p.id === actor.playerId && p.bot === undefined));
-      const at = this.deps.clock();
-      let state = hosted.latest;
-      const envelopes: Envelope[] = [];
-      for (const event of decision.events) {
-        const envelope: Envelope = { seq: state.seq + 1, at, event };
-        envelopes.push(envelope);
-        state = evolveRoom(state, envelope);
-      }
-      // Even a command without events waits for the ones before it, so its ack never runs ahead.
-      return this.commits.enqueue(hosted, envelopes, state, grant, person);
+      // A player who left or was kicked loses their tokens in the same transaction.
+      const gone = envelopes.flatMap((e) => (e.event.type === 'playerLeft' ? [e.event] : []));
+      const change: CredentialChange = {
+        ...(grant ? { grant } : {}),
+        ...(gone[0] ? { revokePlayer: gone[0].playerId } : {}),
+      };
+      const live = mayChangeLiveness(envelopes) ? isLive(state) : undefined;
+      hosted.latest = state;
+      hosted.pending++;
+      this.commits.enqueue(
+        { room: hosted.code, envelopes, change, live },
+        { hosted, state, person, gone, resolve },
+      );
     } catch (err) {
-      this.deps.logger.error(`room ${code}: ${command.type} failed`, err);
-      return Promise.resolve({ ok: false, error: INTERNAL });
+      this.deps.logger.error(`room ${hosted.code}: ${command.type} failed`, err);
+      resolve({ ok: false, error: INTERNAL });
+    }
+  }
+
+  /**
+   * After a group commit, in order: a committed command becomes its room's
+   * state, is fanned out and answered; a failed one is answered `internal`.
+   * Then, per room touched, the drivers hear of the change.
+   */
+  private settle(batch: Committed<InFlight>[]): void {
+    const touched = new Map<Hosted, { changed: boolean; person: boolean }>();
+    for (const { write, tag, ok } of batch) {
+      const { hosted } = tag;
+      hosted.pending--;
+      const seen = touched.get(hosted) ?? { changed: false, person: false };
+      touched.set(hosted, seen);
+      if (!ok) {
+        tag.resolve({ ok: false, error: INTERNAL });
+        continue;
+      }
+      const before = hosted.state;
+      hosted.state = tag.state;
+      if (write.envelopes.length > 0) {
+        seen.changed = true;
+        seen.person ||= tag.person;
+        this.fanOut(hosted, write.envelopes as Envelope[], before, tag);
+      }
+      tag.resolve({ ok: true, seq: tag.state.seq });
+    }
+    for (const [hosted, { changed, person }] of touched) {
+      // Commands decided on a state that never became durable are gone: start again from the store's.
+      if (hosted.pending === 0) hosted.latest = hosted.state;
+      if (changed) this.tell(hosted.code, hosted.state, person);
+      this.release(hosted.code);
+    }
+  }
+
+  /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
+  private fanOut(hosted: Hosted, envelopes: Envelope[], before: RoomState, tag: InFlight): void {
+    try {
+      this.deps.transport.publish(hosted.code, envelopes, before, tag.state);
+      for (const { playerId, reason } of tag.gone) {
+        hosted.connections.delete(playerId);
+        this.deps.transport.revoke(hosted.code, playerId, reason);
+      }
+    } catch (err) {
+      this.deps.logger.error(`room ${hosted.code}: publishing events failed`, err);
     }
   }
 
@@ -282,7 +396,7 @@ export class RoomHost {
    */
   release(code: string): void {
     const hosted = this.rooms.get(code);
-    if (!hosted || hosted.subscribers > 0 || hosted.pending > 0) return;
+    if (!hosted || hosted.subscribers > 0 || hosted.pending > 0 || hosted.queue.length > 0) return;
     if (this.listeners.some((l) => l.holds(code))) return;
     this.rooms.delete(code);
     for (const listener of this.listeners) listener.released(code);
@@ -294,7 +408,9 @@ export class RoomHost {
     if (!hosted) return;
     const n = hosted.connections.get(playerId) ?? 0;
     hosted.connections.set(playerId, n + 1);
-    if (n === 0) await this.run(code, { type: 'presence', playerId, connected: true }, SYSTEM);
+    if (n === 0) {
+      await this.run(code, { type: 'system:presence', playerId, connected: true }, SYSTEM);
+    }
   }
 
   /** The last socket of a player went away: the player is disconnected. */
@@ -307,7 +423,7 @@ export class RoomHost {
       return;
     }
     hosted.connections.delete(playerId);
-    void this.run(code, { type: 'presence', playerId, connected: false }, SYSTEM);
+    void this.run(code, { type: 'system:presence', playerId, connected: false }, SYSTEM);
   }
 
   /** Waits until every queued command is committed and answered (before closing the store). */

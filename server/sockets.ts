@@ -9,15 +9,14 @@ import type {
   ServerToClientEvents,
   Snapshot,
 } from '../shared/protocol/index.ts';
-import type { ClientEventName, ParsedPayload } from '../shared/protocol/schemas.ts';
-import { isClientEventName, parseClientPayload } from '../shared/protocol/schemas.ts';
-import type { Actor, Envelope, RoomCommand } from '../shared/room/index.ts';
-import { freeSeat } from '../shared/room/index.ts';
+import { parsePayload } from '../shared/protocol/schemas.ts';
+import type { Actor, EdgeName, Envelope, GenericName, Payload } from '../shared/room/index.ts';
+import { COMMANDS, isEdgeName, isWireName, roomCommand } from '../shared/room/index.ts';
 import { FogBatch, fogRound, fogSeat, snapshotFor } from './fog.ts';
 import type { Logger } from './log.ts';
 import type { RateLimit } from './ratelimit.ts';
 import { TokenBucket } from './ratelimit.ts';
-import type { RoomHost, RunResult, Transport } from './rooms.ts';
+import type { RoomHost, Transport } from './rooms.ts';
 import { newPlayerId } from './rooms.ts';
 
 /** Who a socket is, as verified by the server: set only by create, join, resume and watch. */
@@ -28,24 +27,10 @@ export interface SocketData {
 }
 
 /**
- * Who gives a command: a socket's verified identity, or a bot's (a player
- * with no socket). Both go through the same handlers.
+ * Who gives a command: a socket's verified identity. (Drivers — bots, timers —
+ * do not come through here: they submit room commands to the room directly.)
  */
 export type Caller = SocketData;
-
-/** The events that bind a socket to a room: they need the socket itself. */
-type SessionEvent = 'room:create' | 'room:join' | 'room:resume' | 'room:watch';
-/** Every other event is a command of a caller in its room. */
-export type CommandEvent = Exclude<ClientEventName, SessionEvent>;
-
-const SESSION_EVENTS = new Set<ClientEventName>([
-  'room:create',
-  'room:join',
-  'room:resume',
-  'room:watch',
-]);
-const isCommandEvent = (event: ClientEventName): event is CommandEvent =>
-  !SESSION_EVENTS.has(event);
 
 export type AppServer = Server<
   ClientToServerEvents,
@@ -112,50 +97,30 @@ function drop(rooms: RoomHost, socket: AppSocket): void {
   rooms.unsubscribe(code);
 }
 
-type SessionHandler<E extends SessionEvent> = (
+type EdgeHandler<E extends EdgeName> = (
   socket: AppSocket,
-  payload: ParsedPayload<E>,
+  payload: Payload<E>,
 ) => AckOf<E> | Promise<AckOf<E>>;
-
-type CommandHandler<E extends CommandEvent> = (
-  caller: Caller,
-  payload: ParsedPayload<E>,
-) => AckOf<E> | Promise<AckOf<E>>;
-
-type CommandTable = { [E in CommandEvent]: CommandHandler<E> };
-
-const INTERNAL_ERROR = (): { ok: false; error: ErrorBody } =>
-  fail('internal', 'The server failed to handle that; nothing changed. Try again.');
 
 /**
- * The command API: parses a payload with the event's schema and runs its
- * handler for the caller. A socket's commands and a bot's come through here
- * alike; nothing it is given can throw past it.
+ * The generic path of every wire command that is not the edge's own: the
+ * caller's verified role for it (its catalogue entry says whose it is; the
+ * engine checks again and decides), then the room.
  */
-export class Commands {
-  private readonly table: CommandTable;
-
-  constructor(
-    rooms: RoomHost,
-    private readonly logger: Logger,
-  ) {
-    this.table = commandHandlers(rooms);
-  }
-
-  async invoke<E extends CommandEvent>(
-    caller: Caller,
-    event: E,
-    raw: unknown,
-  ): Promise<AckOf<E> | { ok: false; error: ErrorBody }> {
-    try {
-      const parsed = parseClientPayload(event, raw);
-      if (!parsed.ok) return fail('bad_request', parsed.message);
-      return await (this.table[event] as CommandHandler<E>)(caller, parsed.data);
-    } catch (err) {
-      this.logger.error(`${event} failed`, err);
-      return INTERNAL_ERROR();
-    }
-  }
+async function command<E extends GenericName>(
+  rooms: RoomHost,
+  caller: Caller,
+  name: E,
+  payload: Payload<E>,
+): Promise<Ack<Done>> {
+  const { code, host, playerId } = caller;
+  if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+  const player: Actor | null = playerId ? { role: 'player', playerId } : null;
+  const hostActor: Actor | null = host ? { role: 'host' } : null;
+  const actor = COMMANDS[name].who === 'host' ? (hostActor ?? player) : (player ?? hostActor);
+  if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
+  const r = await rooms.run(code, roomCommand(name, payload, newPlayerId), actor);
+  return r.ok ? { ok: true, data: { seq: r.seq } } : r;
 }
 
 /** What a caller sees of its room now: the whole room, or its seat's view under fog of war. */
@@ -163,8 +128,8 @@ function snapshot(rooms: RoomHost, code: string, caller: Caller): Snapshot {
   return snapshotFor(rooms.open(code)!, caller, () => rooms.log(code));
 }
 
-/** Handlers of the events that bind a socket to a room, checked by the compiler. */
-function sessionHandlers(rooms: RoomHost): { [E in SessionEvent]: SessionHandler<E> } {
+/** The edge's own commands: they bind a socket to a room, or read. Checked by the compiler. */
+function edgeHandlers(rooms: RoomHost): { [E in EdgeName]: EdgeHandler<E> } {
   const identity = (socket: AppSocket): Identity => {
     const { code, host, playerId } = socket.data;
     const state = code ? rooms.open(code) : null;
@@ -243,86 +208,17 @@ function sessionHandlers(rooms: RoomHost): { [E in SessionEvent]: SessionHandler
       if (!rooms.open(code)) return noRoom();
       return { ok: true, data: await adopt(socket, code, false, null) };
     },
-  };
-}
-
-/** Handlers of every command, for any caller (a socket's identity or a bot's). */
-function commandHandlers(rooms: RoomHost): CommandTable {
-  /** The caller's verified role for this command; the engine decides what the role may do. */
-  const act = async (
-    caller: Caller,
-    prefer: 'host' | 'player',
-    command: RoomCommand,
-  ): Promise<Ack<Done>> => {
-    const { code, host, playerId } = caller;
-    if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
-    const player: Actor | null = playerId ? { role: 'player', playerId } : null;
-    const hostActor: Actor | null = host ? { role: 'host' } : null;
-    const actor = prefer === 'host' ? (hostActor ?? player) : (player ?? hostActor);
-    if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
-    return done(await rooms.run(code, command, actor));
-  };
-
-  const done = (r: RunResult): Ack<Done> => (r.ok ? { ok: true, data: { seq: r.seq } } : r);
-  const node = (caller: Caller, command: Extract<RoomCommand, { type: 'node' }>['command']) =>
-    act(caller, 'player', { type: 'node', command });
-  const host = (caller: Caller, command: RoomCommand) => act(caller, 'host', command);
-
-  return {
-    'room:sync': (caller, { since }) => {
-      const { code } = caller;
+    'room:sync': (socket, { since }) => {
+      const { code } = socket.data;
       if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
       // A fogged seat cannot have events: it gets its view again.
-      if (fogSeat(rooms.open(code)!, caller) !== null) {
-        return { ok: true, data: { snapshot: snapshot(rooms, code, caller) } };
+      if (fogSeat(rooms.open(code)!, socket.data) !== null) {
+        return { ok: true, data: { snapshot: snapshot(rooms, code, socket.data) } };
       }
       return { ok: true, data: rooms.sync(code, since) };
     },
-    'room:leave': (caller, { bot }) => {
-      const { playerId, code } = caller;
-      if (!bot) return act(caller, 'player', { type: 'leave', playerId: playerId ?? '' });
-      const seat = (code && rooms.open(code)?.players.find((p) => p.id === playerId)?.seat) ?? '';
-      return act(caller, 'player', {
-        type: 'leaveToBot',
-        playerId: newPlayerId(),
-        name: botName(seat),
-        kind: bot,
-      });
-    },
-    'node:newProposal': (caller, { value }) => node(caller, { type: 'newProposal', value }),
-    'node:promiseRequest': (caller, { to }) => node(caller, { type: 'promiseRequest', to }),
-    'node:acceptRequest': (caller, { to }) => node(caller, { type: 'acceptRequest', to }),
-    'node:propose': (caller, { value, to }) => node(caller, { type: 'propose', value, to }),
-    'host:settings': (caller, { settings }) => host(caller, { type: 'updateSettings', settings }),
-    'host:startRound': (caller) => host(caller, { type: 'startRound' }),
-    'host:endRound': (caller) => host(caller, { type: 'endRound' }),
-    'host:kick': (caller, { playerId }) => host(caller, { type: 'kick', playerId }),
-    'host:say': (caller, { text }) => host(caller, { type: 'say', text }),
-    'host:close': (caller) => host(caller, { type: 'close' }),
-    'host:network': (caller, { action, messageId, answer }) =>
-      host(caller, { type: 'network', action, messageId, answer }),
-    'node:answer': (caller, { messageId, answer }) =>
-      act(caller, 'player', { type: 'answer', messageId, answer }),
-    'node:endTurn': (caller) => act(caller, 'player', { type: 'endTurn' }),
-    'host:pause': (caller) => host(caller, { type: 'pause' }),
-    'host:resume': (caller) => host(caller, { type: 'resume' }),
-    'host:skipTurn': (caller) => host(caller, { type: 'skipTurn' }),
-    'host:addBot': (caller, { kind, seat }) => {
-      const state = caller.code ? rooms.open(caller.code) : undefined;
-      const where = seat ?? (state ? freeSeat(state) : null) ?? '';
-      return host(caller, {
-        type: 'addBot',
-        playerId: newPlayerId(),
-        name: botName(where),
-        kind,
-        seat: where || null,
-      });
-    },
   };
 }
-
-/** A bot is named after its seat, so players can tell who is who. */
-const botName = (seat: string): string => `${seat || 'A'} (bot)`;
 
 /**
  * The socket edge: every event is rate-limited, parsed by its schema, mapped
@@ -332,10 +228,9 @@ const botName = (seat: string): string => `${seat || 'A'} (bot)`;
 export function attachSockets(
   io: AppServer,
   rooms: RoomHost,
-  commands: Commands,
   options: { rateLimit: RateLimit; logger: Logger },
 ): void {
-  const sessions = sessionHandlers(rooms);
+  const edgeOwn = edgeHandlers(rooms);
   io.on('connection', (socket) => {
     socket.data = { code: null, host: false, playerId: null };
     const bucket = new TokenBucket(options.rateLimit);
@@ -374,17 +269,21 @@ export function attachSockets(
     ): Ack<unknown> | (() => Promise<Ack<unknown>>) => {
       // The bucket counts commands as they arrive, not as they are served.
       if (!bucket.take()) return fail('rate_limited', 'Too many commands: slow down a little.');
-      if (!isClientEventName(event)) {
+      if (!isWireName(event)) {
         return fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 40))}.`);
       }
       if (args.length !== 2) {
         return fail('bad_request', `Send ${event} one payload object and an acknowledgement.`);
       }
-      // A command reads the socket's identity when its turn comes, not when it arrived.
-      if (isCommandEvent(event)) return () => commands.invoke(socket.data, event, args[0]);
-      const parsed = parseClientPayload(event, args[0]);
+      const parsed = parsePayload(event, COMMANDS[event].payload, args[0]);
       if (!parsed.ok) return fail('bad_request', parsed.message);
-      return async () => (sessions[event] as SessionHandler<typeof event>)(socket, parsed.data);
+      const payload = parsed.data as Payload<typeof event>;
+      // A command reads the socket's identity when its turn comes, not when it arrived.
+      if (isEdgeName(event)) {
+        const handler = edgeOwn[event] as EdgeHandler<typeof event>;
+        return async () => handler(socket, payload as Payload<typeof event>);
+      }
+      return () => command(rooms, socket.data, event, payload as Payload<typeof event>);
     };
 
     socket.on('disconnect', () => {

@@ -81,7 +81,7 @@ export class TurnTimers implements RoomListener {
     this.timers.delete(code);
     const { rooms, clock, logger } = this.deps;
     try {
-      const result = await rooms.run(code, { type: 'tick', now: clock() }, SYSTEM);
+      const result = await rooms.run(code, { type: 'system:tick', now: clock() }, SYSTEM);
       // A tick that came early changed nothing and committed nothing: set the timer again.
       const state = rooms.open(code);
       if (!result.ok) this.arm(code, at, RETRY_MS);

@@ -1,7 +1,9 @@
 import { acceptorGrants, hasPromiseQuorum, isRequest } from './paxos/index.ts';
 import type { PaxosState } from './paxos/index.ts';
 import type { BotKind } from './room/game.ts';
-import type { RoomState } from './room/types.ts';
+import { roomNodes } from './room/rules.ts';
+import type { Player, RoomCommand, RoomState } from './room/types.ts';
+import { seatView } from './room/visibility.ts';
 
 export { BOT_KINDS, BOT_DESCRIPTIONS } from './room/game.ts';
 export type { BotKind } from './room/game.ts';
@@ -110,4 +112,39 @@ export function botActions(
   if (moves.length > 0) return moves;
   const waiting = view.players.some((p) => !p.bot && p.connected && p.seat !== null);
   return waiting ? [{ type: 'endTurn' }] : [];
+}
+
+/** A bot's action as the room command it submits (the same command a person's click becomes). */
+export function botCommand(action: BotAction): RoomCommand {
+  switch (action.type) {
+    case 'answer':
+      return { type: 'node:answer', messageId: action.messageId, answer: action.answer };
+    case 'newProposal':
+      return { type: 'node:newProposal', value: action.value };
+    case 'promiseRequest':
+      return { type: 'node:promiseRequest', to: action.to };
+    case 'acceptRequest':
+      return { type: 'node:acceptRequest', to: action.to };
+    case 'endTurn':
+      return { type: 'node:endTurn' };
+  }
+}
+
+/** The movie a bot wishes for: the room's list, one per seat in seat order. */
+export function botMovie(state: RoomState, seat: string): string {
+  const { movies } = state.settings;
+  return movies[Math.max(0, roomNodes(state).indexOf(seat)) % movies.length]!;
+}
+
+/** A seated bot of the room. */
+export type SeatedBot = Player & { bot: BotKind; seat: string };
+
+export const botsOf = (state: RoomState): SeatedBot[] =>
+  state.players.filter((p): p is SeatedBot => p.bot !== undefined && p.seat !== null);
+
+/** What a seated bot submits now, from what its seat sees: room commands, run one after the other. */
+export function botCommands(state: RoomState, bot: SeatedBot): RoomCommand[] {
+  return botActions(bot.bot, seatView(state, bot.seat), bot.seat, botMovie(state, bot.seat)).map(
+    botCommand,
+  );
 }

@@ -2,11 +2,11 @@
  * The socket.io contract between browsers (or bots) and the server.
  * docs/PROTOCOL.md explains every event with a worked session.
  */
+import type { AckKindOf, PayloadInput, WireName } from '../room/commands.ts';
 import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
-import type { ClientEventName, ClientPayload } from './schemas.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const ERROR_CODES = [
   'bad_request',
@@ -99,33 +99,21 @@ export interface Done {
   seq: number;
 }
 
-interface AckData {
-  'room:create': Created;
-  'room:join': Joined;
-  'room:resume': Resumed;
-  'room:watch': Resumed;
-  'room:sync': Synced;
-  'room:leave': Done;
-  'node:newProposal': Done;
-  'node:promiseRequest': Done;
-  'node:acceptRequest': Done;
-  'node:propose': Done;
-  'host:settings': Done;
-  'host:startRound': Done;
-  'host:endRound': Done;
-  'host:kick': Done;
-  'host:say': Done;
-  'host:close': Done;
-  'host:network': Done;
-  'node:answer': Done;
-  'node:endTurn': Done;
-  'host:pause': Done;
-  'host:resume': Done;
-  'host:skipTurn': Done;
-  'host:addBot': Done;
+/** What each kind of acknowledgement carries (a command's kind is in its catalogue entry). */
+interface AckKinds {
+  done: Done;
+  created: Created;
+  joined: Joined;
+  resumed: Resumed;
+  synced: Synced;
 }
 
-export type AckOf<E extends ClientEventName> = Ack<AckData[E]>;
+/** The events a client may send: the catalogue's wire names. */
+export type ClientEventName = WireName;
+/** A payload as a client sends it. */
+export type ClientPayload<E extends ClientEventName> = PayloadInput<E>;
+
+export type AckOf<E extends ClientEventName> = Ack<AckKinds[AckKindOf<E>]>;
 
 export type ClientToServerEvents = {
   [E in ClientEventName]: (payload: ClientPayload<E>, ack: (result: AckOf<E>) => void) => void;
@@ -142,5 +130,3 @@ export interface ServerToClientEvents {
    */
   'room:revoked': (info: { code: string; reason: 'kicked' | 'left' }) => void;
 }
-
-export type { ClientEventName, ClientPayload } from './schemas.ts';

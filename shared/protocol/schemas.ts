@@ -1,12 +1,14 @@
 /**
- * The wire format's schemas: every payload a client sends is parsed by one of
- * these at the server's edge (never by hand-written guards). The browser
- * imports only the *types* from here, so zod stays out of the player bundle.
+ * The wire format's field types: every payload a client sends is parsed at the
+ * server's edge by a schema built from these (never by hand-written guards).
+ * The command catalogue (shared/room/commands.ts) names, for each command,
+ * which of these fields its payload has; the browser imports only the *types*
+ * from here, so zod stays out of the player bundle.
  */
 import { z } from 'zod';
 import { DELIVERY, VALUE_RULES } from '../paxos/types.ts';
 import { NODE_NAME_MAX, VALUE_MAX } from '../names.ts';
-import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/types.ts';
+import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/settings.ts';
 import { ACCEPTOR_MODES, BOT_KINDS, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
 
 /** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
@@ -39,12 +41,15 @@ export const roomCode = z
 
 export const displayName = trimmed(NODE_NAME_MAX, 'A name');
 export const movieTitle = trimmed(VALUE_MAX, 'A movie title');
+export const ROOM_TITLE_MAX = 60;
+export const roomTitle = trimmed(ROOM_TITLE_MAX, 'A room title');
 export const token = z
   .string()
   .min(16)
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'That is not a token');
-export const nodeName = z.enum(FRIENDS);
+/** A friend's name on the wire; inside the engine a node is a plain string. */
+export const nodeName = z.enum(FRIENDS).transform((name): string => name);
 export const playerId = z
   .string()
   .min(1)
@@ -77,69 +82,88 @@ export const roomSettings = z
     path: ['quorum'],
   });
 
-const empty = z.strictObject({});
+const answer = z.enum(['grant', 'reject']);
+const botKind = z.enum(BOT_KINDS);
 
-/** Client-to-server payloads, by event name. */
-export const clientPayloads = {
-  'room:create': z.strictObject({ settings: roomSettings.default(roomSettings.parse({})) }),
-  'room:join': z.strictObject({
-    code: roomCode,
-    name: displayName,
-    spectator: z.boolean().default(false),
-  }),
-  'room:resume': z.strictObject({ code: roomCode, token }),
-  'room:watch': z.strictObject({ code: roomCode }),
-  'room:sync': z.strictObject({ since: z.number().int().min(0) }),
-  /** With `bot`, a bot of that kind takes the seat the player leaves. */
-  'room:leave': z.strictObject({ bot: z.enum(BOT_KINDS).optional() }),
-  'node:newProposal': z.strictObject({ value: movieTitle }),
-  'node:promiseRequest': z.strictObject({ to: nodeName }),
-  'node:acceptRequest': z.strictObject({ to: nodeName }),
-  'node:propose': z.strictObject({ value: movieTitle, to: z.array(nodeName).min(1).max(14) }),
-  'node:answer': z.strictObject({ messageId, answer: z.enum(['grant', 'reject']) }),
-  'node:endTurn': empty,
-  'host:settings': z.strictObject({ settings: roomSettings }),
-  'host:startRound': empty,
-  'host:endRound': empty,
-  'host:kick': z.strictObject({ playerId }),
-  'host:say': z.strictObject({ text: z.string().min(1).max(500) }),
-  'host:close': empty,
-  'host:pause': empty,
-  'host:resume': empty,
-  'host:skipTurn': empty,
-  'host:addBot': z.strictObject({
-    kind: z.enum(BOT_KINDS),
-    seat: nodeName.nullable().default(null),
-  }),
-  'host:network': z.strictObject({
-    action: z.enum(['deliver', 'drop', 'duplicate']),
-    messageId,
-    answer: z.enum(['grant', 'reject']).optional(),
-  }),
+/**
+ * Every field a command payload may have, by type. A catalogue entry says
+ * `{ to: 'node' }`; the edge parses that field with `FIELDS.node`.
+ */
+export const FIELDS = {
+  code: roomCode,
+  name: displayName,
+  token,
+  /** A yes/no the sender may leave out (no). */
+  flag: z.boolean().default(false),
+  /** A room's sequence number: how far a client has folded. */
+  seq: z.number().int().min(0),
+  settings: roomSettings,
+  /** Settings for a new room: every field has a default. */
+  newSettings: roomSettings.default(roomSettings.parse({})),
+  movie: movieTitle,
+  title: roomTitle,
+  node: nodeName,
+  /** The nodes a proposer runs both phases with. */
+  nodes: z.array(nodeName).min(1).max(14),
+  /** A node, or null for "the first free one". */
+  seatOrFirstFree: nodeName.nullable().default(null),
+  messageId,
+  answer,
+  optionalAnswer: answer.optional(),
+  networkAction: z.enum(['deliver', 'drop', 'duplicate']),
+  botKind,
+  optionalBotKind: botKind.optional(),
+  playerId,
+  /** The host's narration, printed in the transcript as it is written. */
+  note: z.string().min(1).max(500),
+  /* Fields of the server's own commands (never parsed from a client). */
+  connected: z.boolean(),
+  time: z.number(),
 } as const;
 
-export type ClientEventName = keyof typeof clientPayloads;
-export type ClientPayload<E extends ClientEventName> = z.input<(typeof clientPayloads)[E]>;
-export type ParsedPayload<E extends ClientEventName> = z.output<(typeof clientPayloads)[E]>;
-export type SettingsInput = z.input<typeof roomSettings>;
+export type FieldKind = keyof typeof FIELDS;
+/** A payload's fields, each named by its type in FIELDS. */
+export type Shape = Readonly<Record<string, FieldKind>>;
+type ZodShape<S extends Shape> = { -readonly [K in keyof S]: (typeof FIELDS)[S[K]] };
+type PayloadSchema<S extends Shape> = z.ZodObject<ZodShape<S>, z.core.$strict>;
+/** An empty payload: `{}` (zod types a strict empty object as one no key may be added to). */
+type Empty = Record<never, never>;
+/** What a client sends for a payload of this shape (defaults may be left out). */
+export type PayloadIn<S extends Shape> = keyof S extends never ? Empty : z.input<PayloadSchema<S>>;
+/** What the edge hands on once it parsed it. */
+export type PayloadOut<S extends Shape> = keyof S extends never
+  ? Empty
+  : z.output<PayloadSchema<S>>;
 
-export function isClientEventName(name: unknown): name is ClientEventName {
-  return typeof name === 'string' && Object.hasOwn(clientPayloads, name);
+const schemas = new Map<Shape, z.ZodType>();
+
+/** The payload's schema: exactly these fields (unknown keys refused), each parsed by its type. */
+function schemaOf(shape: Shape): z.ZodType {
+  let schema = schemas.get(shape);
+  if (!schema) {
+    schema = z.strictObject(
+      Object.fromEntries(Object.entries(shape).map(([key, kind]) => [key, FIELDS[kind]])),
+    );
+    schemas.set(shape, schema);
+  }
+  return schema;
 }
 
-export type PayloadResult<E extends ClientEventName> =
-  { ok: true; data: ParsedPayload<E> } | { ok: false; message: string };
+export type SettingsInput = z.input<typeof roomSettings>;
+
+export type PayloadResult<T> = { ok: true; data: T } | { ok: false; message: string };
 
 /**
  * Parses one client payload at the server's edge. Lives here so that zod stays
  * in this file; the message is the first issue, in words, with its path.
  */
-export function parseClientPayload<E extends ClientEventName>(
-  event: E,
+export function parsePayload<S extends Shape>(
+  event: string,
+  shape: S,
   raw: unknown,
-): PayloadResult<E> {
-  const parsed = clientPayloads[event].safeParse(raw);
-  if (parsed.success) return { ok: true, data: parsed.data as ParsedPayload<E> };
+): PayloadResult<PayloadOut<S>> {
+  const parsed = schemaOf(shape).safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data as PayloadOut<S> };
   const issue = parsed.error.issues[0];
   if (!issue) return { ok: false, message: `Invalid payload for ${event}.` };
   const where = issue.path.length ? `${issue.path.join('.')}: ` : '';

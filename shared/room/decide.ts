@@ -1,42 +1,30 @@
 import type { PaxosCommand } from '../paxos/index.ts';
-import { MAX_PLAYERS, freeSeat, paxosConfig, quorumOf, sameName, seatNames } from './rules.ts';
+import type { Who } from './commands.ts';
+import { COMMANDS } from './commands.ts';
+import {
+  MAX_PLAYERS,
+  botName,
+  freeSeat,
+  paxosConfig,
+  quorumOf,
+  sameName,
+  seatNames,
+} from './rules.ts';
 import { answerMove, consequences, fail, nodeMove, ok, paxosEvents, preview } from './play.ts';
 import { passTurn, rulesOf, startNextTurn, waitingForTurn } from './turns.ts';
 import type { Actor, Player, RoomCommand, RoomDecision, RoomEvent, RoomState } from './types.ts';
 
-const HOST_ONLY = new Set<RoomCommand['type']>([
-  'kick',
-  'updateSettings',
-  'startRound',
-  'endRound',
-  'say',
-  'close',
-  'network',
-  'pause',
-  'resume',
-  'skipTurn',
-  'addBot',
-]);
-const SYSTEM_ONLY = new Set<RoomCommand['type']>(['join', 'presence', 'tick']);
-const PLAYER_ONLY = new Set<RoomCommand['type']>([
-  'node',
-  'leave',
-  'answer',
-  'endTurn',
-  'leaveToBot',
-]);
+const REFUSALS: Record<Exclude<Who, 'anyone'>, string> = {
+  host: 'Only the host can do that.',
+  system: 'That is done by the server, not by a player.',
+  player: 'Only a player in this room can do that.',
+};
 
+/** Who may send each command is written in its catalogue entry; this only compares. */
 function authorize(command: RoomCommand, actor: Actor): RoomDecision | null {
-  if (HOST_ONLY.has(command.type) && actor.role !== 'host') {
-    return fail('forbidden', 'Only the host can do that.');
-  }
-  if (SYSTEM_ONLY.has(command.type) && actor.role !== 'system') {
-    return fail('forbidden', 'That is done by the server, not by a player.');
-  }
-  if (PLAYER_ONLY.has(command.type) && actor.role !== 'player') {
-    return fail('forbidden', 'Only a player in this room can do that.');
-  }
-  return null;
+  const who = COMMANDS[command.type].who as Who;
+  if (who === 'anyone' || who === actor.role) return null;
+  return fail('forbidden', REFUSALS[who]);
 }
 
 function actingPlayer(state: RoomState, actor: Actor): Player | RoomDecision {
@@ -82,25 +70,23 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
   const denied = authorize(command, actor);
   if (denied) return denied;
   if (state.status === 'closed') {
-    return command.type === 'presence' || command.type === 'tick'
+    return command.type === 'system:presence' || command.type === 'system:tick'
       ? ok()
       : fail('conflict', 'This room is closed.');
   }
   const round = state.round?.status === 'playing' ? state.round : null;
 
   switch (command.type) {
-    case 'join': {
+    case 'room:join': {
       const refused = newName(state, command.name);
       if (refused) return refused;
       const seat = command.spectator ? null : freeSeat(state);
-      return ok(
-        ...joined(state, { id: command.playerId, name: command.name, seat, connected: true }),
-      );
+      return ok(...joined(state, { id: command.newId, name: command.name, seat, connected: true }));
     }
-    case 'addBot': {
-      const refused = newName(state, command.name);
-      if (refused) return refused;
+    case 'host:addBot': {
       const seat = command.seat ?? freeSeat(state);
+      const refused = newName(state, botName(seat ?? ''));
+      if (refused) return refused;
       if (seat === null) return fail('conflict', 'Every seat is taken.');
       if (
         !seatNames(state.settings.seats).includes(seat) &&
@@ -110,25 +96,30 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       }
       if (state.players.some((p) => p.seat === seat)) return fail('conflict', `${seat} is taken.`);
       const bot: Player = {
-        id: command.playerId,
-        name: command.name,
+        id: command.newId,
+        name: botName(seat),
         seat,
         connected: true,
         bot: command.kind,
       };
       return ok(...joined(state, bot));
     }
-    case 'leaveToBot': {
+    case 'room:leave': {
+      const id = (actor as { playerId: string }).playerId;
+      if (!command.bot) {
+        if (!state.players.some((p) => p.id === id)) return fail('not_found', 'No such player.');
+        return ok(...departed(state, id, 'left'));
+      }
       const player = actingPlayer(state, actor);
       if ('ok' in player) return player;
-      const refused = newName(state, command.name);
+      const refused = newName(state, botName(player.seat ?? ''));
       if (refused) return refused;
       const bot: Player = {
-        id: command.playerId,
-        name: command.name,
+        id: command.newId,
+        name: botName(player.seat ?? ''),
         seat: player.seat,
         connected: true,
-        bot: command.kind,
+        bot: command.bot,
       };
       // The bot sits down in the same event batch, so a turn in progress stays with the seat.
       return ok(
@@ -136,14 +127,12 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
         { type: 'playerJoined', player: bot },
       );
     }
-    case 'leave':
-    case 'kick': {
-      const id =
-        command.type === 'leave' ? (actor as { playerId: string }).playerId : command.playerId;
+    case 'host:kick': {
+      const id = command.playerId;
       if (!state.players.some((p) => p.id === id)) return fail('not_found', 'No such player.');
-      return ok(...departed(state, id, command.type === 'leave' ? 'left' : 'kicked'));
+      return ok(...departed(state, id, 'kicked'));
     }
-    case 'presence': {
+    case 'system:presence': {
       const player = state.players.find((p) => p.id === command.playerId);
       if (!player || player.connected === command.connected) return ok();
       const events: RoomEvent[] = [
@@ -157,7 +146,7 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
         return ok(...events, ...startNextTurn(after, null));
       return ok(...events);
     }
-    case 'updateSettings': {
+    case 'host:settings': {
       const { settings } = command;
       if (quorumOf(settings) > settings.seats) {
         return fail(
@@ -175,7 +164,11 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       }
       return ok({ type: 'settingsChanged', settings });
     }
-    case 'startRound': {
+    case 'host:rename':
+      return command.title === state.title
+        ? ok()
+        : ok({ type: 'roomRenamed', title: command.title });
+    case 'host:startRound': {
       const number = (state.round?.number ?? 0) + 1;
       const rules = rulesOf(state.settings);
       const config = paxosConfig(state.settings);
@@ -186,50 +179,53 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       events.push({ type: 'roundStarted', number, config, rules });
       return ok(...events, ...startNextTurn(preview(state, events), null));
     }
-    case 'endRound':
+    case 'host:endRound':
       return round
         ? ok({ type: 'roundEnded', reason: 'host' })
         : fail('conflict', 'No round is being played.');
-    case 'say':
+    case 'host:say':
       return ok({ type: 'note', text: command.text });
-    case 'close':
+    case 'host:close':
       return round
         ? ok({ type: 'roundEnded', reason: 'host' }, { type: 'roomClosed' })
         : ok({ type: 'roomClosed' });
-    case 'pause':
+    case 'host:pause':
       if (!round) return fail('conflict', 'No round is being played.');
       return state.paused
         ? fail('conflict', 'The game is already paused.')
         : ok({ type: 'paused' });
-    case 'resume':
+    case 'host:resume':
       return state.paused ? ok({ type: 'resumed' }) : fail('conflict', 'The game is not paused.');
-    case 'skipTurn':
+    case 'host:skipTurn':
       if (!round?.turn?.seat) return fail('conflict', 'No turn is being played.');
       return ok(...passTurn(state, 'skipped'));
-    case 'tick': {
+    case 'system:tick': {
       const turn = round?.turn;
       if (!turn?.seat || state.paused || turn.endsAt === null || command.now < turn.endsAt)
         return ok();
       return ok(...passTurn(state, 'timeout'));
     }
-    case 'endTurn': {
+    case 'node:endTurn': {
       const player = actingPlayer(state, actor);
       if ('ok' in player) return player;
       if (!round?.turn) return fail('conflict', 'This round is not turn-based.');
       if (round.turn.seat !== player.seat) return fail('conflict', 'It is not your turn.');
       return ok(...passTurn(state, 'passed'));
     }
-    case 'node': {
+    case 'node:newProposal':
+    case 'node:promiseRequest':
+    case 'node:acceptRequest':
+    case 'node:propose': {
       const player = actingPlayer(state, actor);
       if ('ok' in player) return player;
-      return nodeMove(state, player, command.command);
+      return nodeMove(state, player, command);
     }
-    case 'answer': {
+    case 'node:answer': {
       const player = actingPlayer(state, actor);
       if ('ok' in player) return player;
       return answerMove(state, player, command.messageId, command.answer);
     }
-    case 'network': {
+    case 'host:network': {
       if (!round) return fail('conflict', 'No round is being played.');
       const { action, messageId, answer } = command;
       const paxosCommand: PaxosCommand =

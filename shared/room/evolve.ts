@@ -3,7 +3,15 @@ import { evolve as evolvePaxos, initialPaxosState } from '../paxos/index.ts';
 import type { RoundStats } from './game.ts';
 import { DEFAULT_RULES, emptyStats } from './game.ts';
 import { scoreRound } from './scoring.ts';
-import type { Envelope, Player, Round, RoomState, RoundEndReason, RoundSummary } from './types.ts';
+import type {
+  Envelope,
+  Player,
+  Round,
+  RoomEvent,
+  RoomState,
+  RoundEndReason,
+  RoundSummary,
+} from './types.ts';
 
 function mapPlayer(state: RoomState, id: string, change: (p: Player) => Player): RoomState {
   return { ...state, players: state.players.map((p) => (p.id === id ? change(p) : p)) };
@@ -153,6 +161,8 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       return mapPlayer(s, event.playerId, (p) => ({ ...p, connected: event.connected }));
     case 'settingsChanged':
       return { ...s, settings: event.settings };
+    case 'roomRenamed':
+      return { ...s, title: event.title };
     case 'roundStarted': {
       const rules = event.rules ?? DEFAULT_RULES;
       return {
@@ -271,4 +281,24 @@ export function foldRoom(envelopes: readonly Envelope[], from: RoomState | null 
   for (const e of envelopes) state = evolveRoom(state, e);
   if (!state) throw new Error('an empty log is no room');
   return state;
+}
+
+/**
+ * Where a decision's events become history: each is numbered after the
+ * room's last event, stamped `at` (the server's clock) and folded. The server,
+ * the tests and the engine's own look-ahead (`preview`) all go through here.
+ */
+export function stamp(
+  state: RoomState,
+  events: readonly RoomEvent[],
+  at: number,
+): { envelopes: Envelope[]; state: RoomState } {
+  const envelopes: Envelope[] = [];
+  let s = state;
+  for (const event of events) {
+    const envelope: Envelope = { seq: s.seq + 1, at, event };
+    envelopes.push(envelope);
+    s = evolveRoom(s, envelope);
+  }
+  return { envelopes, state: s };
 }

@@ -1,7 +1,20 @@
 export * from './types.ts';
 export * from './rules.ts';
 export { decideRoom } from './decide.ts';
-export { evolveRoom, foldRoom } from './evolve.ts';
+export { evolveRoom, foldRoom, stamp } from './evolve.ts';
+export { execute } from './execute.ts';
+export type { Executed } from './execute.ts';
+export { COMMANDS, WIRE_NAMES, isEdgeName, isWireName, roomCommand } from './commands.ts';
+export type {
+  CommandName,
+  CommandSpec,
+  EdgeName,
+  GenericName,
+  Payload,
+  PayloadInput,
+  WireName,
+  Who,
+} from './commands.ts';
 export { roomEventLines, roomTranscript, transcriptText } from './transcript.ts';
 export type { TranscriptLine } from './transcript.ts';
 export * from './game.ts';

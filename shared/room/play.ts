@@ -1,6 +1,6 @@
 import type { PaxosCommand, Request } from '../paxos/index.ts';
 import { acceptorGrants, decide as decidePaxos, isRequest } from '../paxos/index.ts';
-import { evolveRoom } from './evolve.ts';
+import { stamp } from './evolve.ts';
 import { passTurn } from './turns.ts';
 import type {
   NodeCommand,
@@ -26,11 +26,13 @@ export const fail = (
 });
 export const ok = (...events: RoomEvent[]): RoomDecision => ({ ok: true, events });
 
-/** The room after `events`, to look ahead at what they lead to (the clock does not matter here). */
+/**
+ * The room after `events`, to look ahead at what they lead to. Stamped at 0:
+ * no decision depends on when its events happen, only the clock's own
+ * commands (`system:tick`) do, and they compare against the committed state.
+ */
 export function preview(state: RoomState, events: readonly RoomEvent[]): RoomState {
-  let s = state;
-  for (const event of events) s = evolveRoom(s, { seq: s.seq + 1, at: 0, event });
-  return s;
+  return stamp(state, events, 0).state;
 }
 
 export function paxosEvents(
@@ -74,18 +76,32 @@ function gate(state: RoomState, player: Player, costsAction: boolean): RoomDecis
   return null;
 }
 
+/** A player's node command as the Paxos engine's command of their own node. */
+function paxosCommandOf(command: NodeCommand, node: string): PaxosCommand {
+  switch (command.type) {
+    case 'node:newProposal':
+      return { type: 'newProposal', node, value: command.value };
+    case 'node:promiseRequest':
+      return { type: 'promiseRequest', node, to: command.to };
+    case 'node:acceptRequest':
+      return { type: 'acceptRequest', node, to: command.to };
+    case 'node:propose':
+      return { type: 'propose', node, value: command.value, to: command.to };
+  }
+}
+
 export function nodeMove(state: RoomState, player: Player, command: NodeCommand): RoomDecision {
   const seat = player.seat!;
   // Every move needs the turn; only requests spend its actions (counted as they are sent).
   const refused = gate(state, player, true);
   if (refused) return refused;
-  if (command.type === 'propose' && state.round!.turn) {
+  if (command.type === 'node:propose' && state.round!.turn) {
     return fail(
       'conflict',
       'Running both phases at once is for real-time rounds; in turns, each request is one action.',
     );
   }
-  const moved = paxosEvents(state, { ...command, node: seat }, player.id);
+  const moved = paxosEvents(state, paxosCommandOf(command, seat), player.id);
   if (!moved.ok) return moved;
   return ok(...consequences(state, moved.events));
 }

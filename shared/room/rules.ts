@@ -1,6 +1,6 @@
 import type { PaxosConfig } from '../paxos/index.ts';
-import type { Player, RoomSettings, RoomState } from './types.ts';
-import { FRIENDS } from './types.ts';
+import type { Envelope, Player, RoomEvent, RoomSettings, RoomState } from './types.ts';
+import { FRIENDS } from './settings.ts';
 
 export const MAX_PLAYERS = 60;
 
@@ -43,3 +43,32 @@ export function sameName(a: string, b: string): boolean {
 export function playerAt(state: RoomState, seat: string): Player | undefined {
   return state.players.find((p) => p.seat === seat);
 }
+
+/** A bot is named after its seat, so players can tell who is who. */
+export const botName = (seat: string): string => `${seat || 'A'} (bot)`;
+
+/**
+ * A live room is driven by the server on its own: a round is being played
+ * with turns (a timer passes them) or with bots. A restart loads these rooms
+ * at once so their timers and bots carry on.
+ */
+export function isLive(state: RoomState): boolean {
+  const round = state.round;
+  return (
+    state.status === 'open' &&
+    round?.status === 'playing' &&
+    (round.turn !== null || state.players.some((p) => p.bot !== undefined))
+  );
+}
+
+/** Events after which a room may start or stop being live. */
+const LIVENESS = new Set<RoomEvent['type']>([
+  'roundStarted',
+  'roundEnded',
+  'playerJoined',
+  'playerLeft',
+  'roomClosed',
+]);
+
+export const mayChangeLiveness = (events: readonly Envelope[]): boolean =>
+  events.some((e) => LIVENESS.has(e.event.type));

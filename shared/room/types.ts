@@ -1,12 +1,6 @@
-import type {
-  Chosen,
-  Delivery,
-  PaxosCommand,
-  PaxosConfig,
-  PaxosEvent,
-  PaxosState,
-  ValueRule,
-} from '../paxos/index.ts';
+import type { Chosen, PaxosCommand, PaxosConfig, PaxosEvent, PaxosState } from '../paxos/index.ts';
+import type { Payload, RoomCommandOf } from './commands.ts';
+import type { RoomSettings } from './settings.ts';
 import type {
   BotKind,
   RoundRules,
@@ -16,24 +10,8 @@ import type {
   TurnState,
 } from './game.ts';
 
-/** The friends, in seat order. A room uses the first `seats` of them as its nodes. */
-export const FRIENDS = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva', 'Fay', 'Gus'] as const;
-export const MIN_SEATS = 3;
-export const MAX_SEATS = FRIENDS.length;
-
-export const DEFAULT_MOVIES = ['Oppenheimer', 'Barbie', 'Dune', 'Past Lives', 'Spider-Verse'];
-
-/** What the host chooses. Applies to the next round started. */
-export interface RoomSettings {
-  movies: string[];
-  seats: number;
-  /** null: a majority of the seats. A smaller quorum is allowed: it is a lesson. */
-  quorum: number | null;
-  delivery: Delivery;
-  valueRule: ValueRule;
-  /** Rules of play (mode, turns, fog, be-the-acceptor). Absent: DEFAULT_RULES. */
-  rules?: RoundRules;
-}
+export { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from './settings.ts';
+export type { RoomSettings } from './settings.ts';
 
 export interface Player {
   id: string;
@@ -97,6 +75,8 @@ export interface RoomState {
   paused: boolean;
   /** Sequence number of the last event folded (0 before the first). */
   seq: number;
+  /** The title the host gave the room (absent until it is given one). */
+  title?: string;
   /** Set on a fog-of-war view: the seat it was made for; other nodes' state is hidden. */
   hiddenFrom?: string;
 }
@@ -104,41 +84,15 @@ export interface RoomState {
 /** Who is asking. The server maps a verified token to one of these; the engine checks the rules. */
 export type Actor = { role: 'host' } | { role: 'player'; playerId: string } | { role: 'system' };
 
-/** A Paxos command as a seated player sends it: the node is always the player's own seat. */
-export type NodeCommand =
-  | { type: 'newProposal'; value: string }
-  | { type: 'promiseRequest'; to: string }
-  | { type: 'acceptRequest'; to: string }
-  | { type: 'propose'; value: string; to: string[] };
+export type { RoomCommand, RoomCommandName, RoomCommandOf } from './commands.ts';
 
-export type NetworkAction = 'deliver' | 'drop' | 'duplicate';
+/** What the host can do to a message in flight. */
+export type NetworkAction = Payload<'host:network'>['action'];
 
-export type RoomCommand =
-  | { type: 'join'; playerId: string; name: string; spectator: boolean }
-  | { type: 'leave'; playerId: string }
-  | { type: 'presence'; playerId: string; connected: boolean }
-  | { type: 'kick'; playerId: string }
-  | { type: 'updateSettings'; settings: RoomSettings }
-  | { type: 'startRound' }
-  | { type: 'endRound' }
-  | { type: 'say'; text: string }
-  | { type: 'close' }
-  | { type: 'node'; command: NodeCommand }
-  | { type: 'network'; action: NetworkAction; messageId: number; answer?: 'grant' | 'reject' }
-  /** Be the acceptor: the seated player answers a request waiting in their inbox. */
-  | { type: 'answer'; messageId: number; answer: 'grant' | 'reject' }
-  /** Turn-based: the player ends their turn early. */
-  | { type: 'endTurn' }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'skipTurn' }
-  /** Time enters the engine as a command: the server's timer says what time it is. */
-  | { type: 'tick'; now: number }
-  /** A bot takes a free seat (the host's choice) or the seat a player leaves to it. */
-  | { type: 'addBot'; playerId: string; name: string; kind: BotKind; seat: string | null }
-  | { type: 'leaveToBot'; playerId: string; name: string; kind: BotKind };
-
-export type RoomCommandType = RoomCommand['type'];
+/** A seated player's commands as their own node. */
+export type NodeCommand = RoomCommandOf<
+  'node:newProposal' | 'node:promiseRequest' | 'node:acceptRequest' | 'node:propose'
+>;
 
 export type RoomEvent =
   | { type: 'roomCreated'; code: string; settings: RoomSettings }
@@ -146,6 +100,8 @@ export type RoomEvent =
   | { type: 'playerLeft'; playerId: string; reason: 'left' | 'kicked' }
   | { type: 'presenceChanged'; playerId: string; connected: boolean }
   | { type: 'settingsChanged'; settings: RoomSettings }
+  /** The host gave the room a title. */
+  | { type: 'roomRenamed'; title: string }
   | { type: 'roundStarted'; number: number; config: PaxosConfig; rules?: RoundRules }
   /** One engine event of the current round; `by` is the player whose command caused it. */
   | { type: 'paxos'; event: PaxosEvent; by: string | null }

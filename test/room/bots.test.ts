@@ -111,23 +111,20 @@ describe('bots in a room', () => {
 
   it('in turns, a bot moves on its turn only, and passes an empty turn only if a person waits', () => {
     const room = seated({ mode: 'turns', acceptors: 'players' });
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     const view = (seat: string) => seatView(room.state, seat);
     expect(botActions('steady', view('Ben'), 'Ben', 'Heat')).toEqual([]);
     expect(kinds(botActions('steady', view('Amy'), 'Amy', 'Dune'))).toEqual(['newProposal']);
     expect(kinds(botActions('quiet', view('Amy'), 'Amy', 'Dune'))).toEqual(['endTurn']);
     // Off its turn a bot still answers its inbox.
-    room.must({ type: 'node', command: { type: 'newProposal', value: 'Dune' } }, player('amy'));
-    room.must({ type: 'node', command: { type: 'promiseRequest', to: 'Ben' } }, player('amy'));
+    room.must({ type: 'node:newProposal', value: 'Dune' }, player('amy'));
+    room.must({ type: 'node:promiseRequest', to: 'Ben' }, player('amy'));
     expect(kinds(botActions('quiet', view('Ben'), 'Ben', 'Heat'))).toEqual(['answer']);
     // Amy leaves her seat (and her turn) to a bot; it passes while people wait, not once they are gone.
-    room.must(
-      { type: 'leaveToBot', playerId: 'bot', name: 'Amy (bot)', kind: 'quiet' },
-      player('amy'),
-    );
+    room.must({ type: 'room:leave', newId: 'bot', bot: 'quiet' }, player('amy'));
     expect(kinds(botActions('quiet', view('Amy'), 'Amy', 'Dune'))).toEqual(['endTurn']);
     for (const id of FIVE.slice(1)) {
-      room.must({ type: 'presence', playerId: id, connected: false }, SYSTEM);
+      room.must({ type: 'system:presence', playerId: id, connected: false }, SYSTEM);
     }
     expect(botActions('quiet', view('Amy'), 'Amy', 'Dune')).toEqual([]);
   });
@@ -135,8 +132,8 @@ describe('bots in a room', () => {
   it('a bot does nothing while the game is paused or no round is played', () => {
     const room = seated();
     expect(botActions('steady', seatView(room.state, 'Amy'), 'Amy', 'Dune')).toEqual([]);
-    room.must({ type: 'startRound' }, HOST);
-    room.must({ type: 'pause' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must({ type: 'host:pause' }, HOST);
     expect(botActions('steady', seatView(room.state, 'Amy'), 'Amy', 'Dune')).toEqual([]);
   });
 });

@@ -23,13 +23,16 @@ export function asRoomStep(
   const node = step.node!;
   switch (step.do) {
     case 'newProposal':
-      return { node, command: { type: 'newProposal', value: step.value! } };
+      return { node, command: { type: 'node:newProposal', value: step.value! } };
     case 'promiseRequest':
-      return { node, command: { type: 'promiseRequest', to: step.to as string } };
+      return { node, command: { type: 'node:promiseRequest', to: step.to as string } };
     case 'acceptRequest':
-      return { node, command: { type: 'acceptRequest', to: step.to as string } };
+      return { node, command: { type: 'node:acceptRequest', to: step.to as string } };
     case 'propose':
-      return { node, command: { type: 'propose', value: step.value!, to: step.to as string[] } };
+      return {
+        node,
+        command: { type: 'node:propose', value: step.value!, to: step.to as string[] },
+      };
     default:
       throw new Error(`no room command for step ${step.do}`);
   }

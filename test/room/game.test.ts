@@ -13,31 +13,31 @@ import {
 } from '../../shared/room/index.ts';
 import { HOST, SYSTEM, player, seated } from './harness.ts';
 
-const node = (command: NodeCommand) => ({ type: 'node', command }) as const;
-const promise = (to: string) => node({ type: 'promiseRequest', to });
-const accept = (to: string) => node({ type: 'acceptRequest', to });
-const propose = (value: string) => node({ type: 'newProposal', value });
+const node = (command: NodeCommand) => command;
+const promise = (to: string) => node({ type: 'node:promiseRequest', to });
+const accept = (to: string) => node({ type: 'node:acceptRequest', to });
+const propose = (value: string) => node({ type: 'node:newProposal', value });
 
 describe('turn-based rounds', () => {
   const turns = { mode: 'turns', actionsPerTurn: 2, turnSeconds: 45 } as const;
 
   it('seats take turns in friend order, starting with the first', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     expect(room.round.turn).toMatchObject({ seat: 'Amy', number: 1, actionsLeft: 2 });
     expect(room.round.turn!.endsAt).toBe(room.now + 45_000);
   });
 
   it('only the seat whose turn it is can act', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     expect(room.refused(propose('Dune'), player('ben'))).toBe('conflict');
     room.must(propose('Dune'), player('amy'));
   });
 
   it('each request sent is one action; a new proposal is free; the turn passes when they run out', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     room.must(propose('Dune'), player('amy'));
     expect(room.round.turn!.actionsLeft).toBe(2);
     room.must(promise('Amy'), player('amy'));
@@ -48,9 +48,9 @@ describe('turn-based rounds', () => {
 
   it('run-both-phases is refused in turns: it would spend many actions at once', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     const d = room.run(
-      node({ type: 'propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }),
+      node({ type: 'node:propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }),
       player('amy'),
     );
     expect(d.ok ? null : d.error.code).toBe('conflict');
@@ -58,11 +58,11 @@ describe('turn-based rounds', () => {
 
   it('the timer passes the turn: a tick before the deadline does nothing, one after passes', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     const deadline = room.round.turn!.endsAt!;
-    expect(room.must({ type: 'tick', now: deadline - 1 }, SYSTEM).events).toEqual([]);
+    expect(room.must({ type: 'system:tick', now: deadline - 1 }, SYSTEM).events).toEqual([]);
     room.now = deadline;
-    room.must({ type: 'tick', now: deadline }, SYSTEM);
+    room.must({ type: 'system:tick', now: deadline }, SYSTEM);
     expect(room.round.turn!.seat).toBe('Ben');
     expect(room.log.some((e) => e.event.type === 'turnEnded' && e.event.reason === 'timeout')).toBe(
       true,
@@ -71,51 +71,51 @@ describe('turn-based rounds', () => {
 
   it("a disconnected player's turn is skipped, and a disconnect during the turn passes it", () => {
     const room = seated(turns);
-    room.must({ type: 'presence', playerId: 'ben', connected: false }, SYSTEM);
-    room.must({ type: 'startRound' }, HOST);
-    room.must({ type: 'endTurn' }, player('amy'));
+    room.must({ type: 'system:presence', playerId: 'ben', connected: false }, SYSTEM);
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must({ type: 'node:endTurn' }, player('amy'));
     expect(room.round.turn!.seat).toBe('Cal');
-    room.must({ type: 'presence', playerId: 'cal', connected: false }, SYSTEM);
+    room.must({ type: 'system:presence', playerId: 'cal', connected: false }, SYSTEM);
     expect(room.round.turn!.seat).toBe('Dan');
   });
 
   it('pause stops the clock and refuses moves; resume gives the turn its remaining time', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     room.now += 10_000;
-    room.must({ type: 'pause' }, HOST);
+    room.must({ type: 'host:pause' }, HOST);
     expect(room.round.turn).toMatchObject({ endsAt: null, leftMs: 35_000 });
     expect(room.refused(propose('Dune'), player('amy'))).toBe('conflict');
     room.now += 600_000;
-    expect(room.must({ type: 'tick', now: room.now }, SYSTEM).events).toEqual([]);
-    room.must({ type: 'resume' }, HOST);
+    expect(room.must({ type: 'system:tick', now: room.now }, SYSTEM).events).toEqual([]);
+    room.must({ type: 'host:resume' }, HOST);
     expect(room.round.turn).toMatchObject({ seat: 'Amy', endsAt: room.now + 35_000 });
   });
 
   it('with no person connected, the round waits instead of bots passing turns to each other', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     for (const id of ['amy', 'ben', 'cal', 'dan', 'eva']) {
-      room.must({ type: 'presence', playerId: id, connected: false }, SYSTEM);
+      room.must({ type: 'system:presence', playerId: id, connected: false }, SYSTEM);
     }
     expect(room.round.turn!.seat).toBe(null);
-    room.must({ type: 'presence', playerId: 'cal', connected: true }, SYSTEM);
+    room.must({ type: 'system:presence', playerId: 'cal', connected: true }, SYSTEM);
     expect(room.round.turn!.seat).toBe('Cal');
   });
 
   it('the host skips a turn', () => {
     const room = seated(turns);
-    room.must({ type: 'startRound' }, HOST);
-    room.must({ type: 'skipTurn' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must({ type: 'host:skipTurn' }, HOST);
     expect(room.round.turn!.seat).toBe('Ben');
-    expect(room.refused({ type: 'skipTurn' }, player('ben'))).toBe('forbidden');
+    expect(room.refused({ type: 'host:skipTurn' }, player('ben'))).toBe('forbidden');
   });
 
   it('the round ends at the turn limit', () => {
     const room = seated({ ...turns, turnLimit: 2 });
-    room.must({ type: 'startRound' }, HOST);
-    room.must({ type: 'endTurn' }, player('amy'));
-    room.must({ type: 'endTurn' }, player('ben'));
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must({ type: 'node:endTurn' }, player('amy'));
+    room.must({ type: 'node:endTurn' }, player('ben'));
     expect(room.round.status).toBe('ended');
     expect(room.state.history[0]!.reason).toBe('turnLimit');
   });
@@ -124,8 +124,11 @@ describe('turn-based rounds', () => {
 describe('round end and scores', () => {
   it('a round ends when a value is chosen and a proposer has seen its accept quorum', () => {
     const room = seated();
-    room.must({ type: 'startRound' }, HOST);
-    room.must(node({ type: 'propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }), player('amy'));
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must(
+      node({ type: 'node:propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }),
+      player('amy'),
+    );
     expect(room.round.status).toBe('ended');
     expect(room.state.history[0]).toMatchObject({
       reason: 'chosen',
@@ -140,8 +143,11 @@ describe('round end and scores', () => {
   it('scores: chosen +10, few messages +5, and the scoreboard adds rounds up', () => {
     const room = seated();
     for (let i = 0; i < 2; i++) {
-      room.must({ type: 'startRound' }, HOST);
-      room.must(node({ type: 'propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }), player('amy'));
+      room.must({ type: 'host:startRound' }, HOST);
+      room.must(
+        node({ type: 'node:propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }),
+        player('amy'),
+      );
     }
     expect(room.state.history[0]!.scores).toEqual([
       {
@@ -157,7 +163,7 @@ describe('round end and scores', () => {
   it("scores: carrying another's accepted value forward earns +5 and the movie's owner +3", () => {
     // The seed's case 2: Amy's Openhimer is accepted by Cal; Eva must carry it forward.
     const room = seated();
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     room.must(propose('Openhimer'), player('amy'));
     for (const to of ['Amy', 'Ben', 'Cal']) room.must(promise(to), player('amy'));
     room.must(accept('Cal'), player('amy'));
@@ -174,16 +180,16 @@ describe('round end and scores', () => {
 
   it('scores: a split between two chosen values (minority quorum) scores nobody', () => {
     const room = seated({}, { quorum: 2 });
-    room.must({ type: 'startRound' }, HOST);
-    room.must(node({ type: 'propose', value: 'Dune', to: ['Amy', 'Ben'] }), player('amy'));
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must(node({ type: 'node:propose', value: 'Dune', to: ['Amy', 'Ben'] }), player('amy'));
     expect(room.round.status).toBe('ended');
     // With endWhenChosen off, the split can happen and is not rewarded.
     const lesson = seated({ endWhenChosen: false }, { quorum: 2 });
-    lesson.must({ type: 'startRound' }, HOST);
-    lesson.must(node({ type: 'propose', value: 'Dune', to: ['Amy', 'Ben'] }), player('amy'));
-    lesson.must(node({ type: 'propose', value: 'Heat', to: ['Dan', 'Eva'] }), player('eva'));
+    lesson.must({ type: 'host:startRound' }, HOST);
+    lesson.must(node({ type: 'node:propose', value: 'Dune', to: ['Amy', 'Ben'] }), player('amy'));
+    lesson.must(node({ type: 'node:propose', value: 'Heat', to: ['Dan', 'Eva'] }), player('eva'));
     expect(lesson.round.paxos.chosen.map((c) => c.value)).toEqual(['Dune', 'Heat']);
-    lesson.must({ type: 'endRound' }, HOST);
+    lesson.must({ type: 'host:endRound' }, HOST);
     expect(lesson.state.history[0]!.scores).toEqual([]);
   });
 });
@@ -191,7 +197,7 @@ describe('round end and scores', () => {
 describe('fog of war', () => {
   function fogRoom() {
     const room = seated({ visibility: 'fog', endWhenChosen: false });
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     room.must(propose('Dune'), player('amy'));
     room.must(promise('Ben'), player('amy'));
     room.must(propose('Heat'), player('eva'));
@@ -243,7 +249,7 @@ describe('fog of war', () => {
 describe('be the acceptor', () => {
   function inboxRoom(wrongAnswers: 'refuse' | 'apply' = 'refuse') {
     const room = seated({ acceptors: 'players', wrongAnswers, endWhenChosen: false });
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     return room;
   }
   const waiting = (room: ReturnType<typeof inboxRoom>) => room.round.paxos.inFlight[0]!.id;
@@ -256,7 +262,10 @@ describe('be the acceptor', () => {
       ['promiseRequest', 'Ben'],
     ]);
     expect(
-      room.refused({ type: 'answer', messageId: waiting(room), answer: 'grant' }, player('cal')),
+      room.refused(
+        { type: 'node:answer', messageId: waiting(room), answer: 'grant' },
+        player('cal'),
+      ),
     ).toBe('not_found');
   });
 
@@ -267,7 +276,7 @@ describe('be the acceptor', () => {
     const room = inboxRoom();
     room.must(propose('Dune'), player('amy'));
     room.must(promise('Ben'), player('amy'));
-    room.must({ type: 'answer', messageId: waiting(room), answer }, player('ben'));
+    room.must({ type: 'node:answer', messageId: waiting(room), answer }, player('ben'));
     const mistakes = room.log.filter((e) => e.event.type === 'mistake');
     expect(mistakes).toHaveLength(right ? 0 : 1);
     expect(room.round.paxos.inFlight).toHaveLength(right ? 0 : 1);
@@ -283,9 +292,9 @@ describe('be the acceptor', () => {
     room.must(propose('Dune'), player('amy')); // proposal 1
     room.must(propose('Heat'), player('cal')); // proposal 2
     room.must(promise('Ben'), player('cal'));
-    room.must({ type: 'answer', messageId: waiting(room), answer: 'grant' }, player('ben'));
+    room.must({ type: 'node:answer', messageId: waiting(room), answer: 'grant' }, player('ben'));
     room.must(promise('Ben'), player(id === 1 ? 'amy' : 'cal'));
-    room.must({ type: 'answer', messageId: waiting(room), answer }, player('ben'));
+    room.must({ type: 'node:answer', messageId: waiting(room), answer }, player('ben'));
     const mistake = room.log.find((e) => e.event.type === 'mistake')?.event;
     if (right) {
       expect(mistake).toBeUndefined();
@@ -303,7 +312,7 @@ describe('be the acceptor', () => {
     const room = inboxRoom();
     room.must(propose('Dune'), player('amy'));
     room.must(promise('Ben'), player('amy'));
-    room.must({ type: 'answer', messageId: waiting(room), answer: 'reject' }, player('ben'));
+    room.must({ type: 'node:answer', messageId: waiting(room), answer: 'reject' }, player('ben'));
     const line = roomTranscript(room.log).at(-1)!;
     expect(line.text).toBe(
       '~ Ben answered reject to #1 against the rule (refused): You have promised nothing yet, so a promise request with id 1 must be granted.',
@@ -315,8 +324,8 @@ describe('be the acceptor', () => {
     const room = inboxRoom();
     room.must(propose('Dune'), player('amy'));
     room.must(promise('Ben'), player('amy'));
-    room.must({ type: 'answer', messageId: waiting(room), answer: 'reject' }, player('ben'));
-    room.must({ type: 'endRound' }, HOST);
+    room.must({ type: 'node:answer', messageId: waiting(room), answer: 'reject' }, player('ben'));
+    room.must({ type: 'host:endRound' }, HOST);
     expect(room.state.history[0]!.scores).toEqual([
       { playerId: 'ben', name: 'ben', points: -2, reasons: ['-2 1 wrong acceptor answer'] },
     ]);
@@ -327,9 +336,9 @@ describe('be the acceptor', () => {
     room.must(propose('Dune'), player('amy'));
     room.must(propose('Heat'), player('cal'));
     room.must(promise('Ben'), player('cal'));
-    room.must({ type: 'answer', messageId: waiting(room), answer: 'grant' }, player('ben'));
+    room.must({ type: 'node:answer', messageId: waiting(room), answer: 'grant' }, player('ben'));
     room.must(promise('Ben'), player('amy'));
-    room.must({ type: 'answer', messageId: waiting(room), answer: 'grant' }, player('ben'));
+    room.must({ type: 'node:answer', messageId: waiting(room), answer: 'grant' }, player('ben'));
     expect(room.round.paxos.findings.map((f) => f.kind)).toEqual(['grant_below_promise']);
     expect(room.log.find((e) => e.event.type === 'mistake')?.event).toMatchObject({
       applied: true,
@@ -362,8 +371,8 @@ describe('be the acceptor', () => {
 describe('fog of war: what the server sends', () => {
   function fogRound() {
     const room = seated({ visibility: 'fog', endWhenChosen: false });
-    room.must({ type: 'say', text: 'before' }, HOST);
-    room.must({ type: 'startRound' }, HOST);
+    room.must({ type: 'host:say', text: 'before' }, HOST);
+    room.must({ type: 'host:startRound' }, HOST);
     room.must(propose('Dune'), player('amy'));
     room.must(promise('Ben'), player('amy'));
     room.must(propose('Heat'), player('eva'));
@@ -377,7 +386,7 @@ describe('fog of war: what the server sends', () => {
     expect(readableLines(roomTranscript(room.log), room.state, null)).toEqual(
       roomTranscript(room.log),
     );
-    room.must({ type: 'endRound' }, HOST);
+    room.must({ type: 'host:endRound' }, HOST);
     expect(readableLines(roomTranscript(room.log), room.state, 'Cal')).toEqual(
       roomTranscript(room.log),
     );
@@ -387,10 +396,10 @@ describe('fog of war: what the server sends', () => {
     const room = fogRound();
     const start = room.log.findIndex((e) => e.event.type === 'roundStarted');
     expect(publicLog(room.log)).toEqual(room.log.slice(0, start));
-    room.must({ type: 'endRound' }, HOST);
+    room.must({ type: 'host:endRound' }, HOST);
     expect(publicLog(room.log)).toEqual(room.log);
     const open = seated();
-    open.must({ type: 'startRound' }, HOST);
+    open.must({ type: 'host:startRound' }, HOST);
     expect(publicLog(open.log)).toEqual(open.log);
   });
 });

@@ -9,13 +9,7 @@ import type {
   RoomState,
   RoundRules,
 } from '../../shared/room/index.ts';
-import {
-  DEFAULT_MOVIES,
-  DEFAULT_RULES,
-  decideRoom,
-  evolveRoom,
-  foldRoom,
-} from '../../shared/room/index.ts';
+import { DEFAULT_MOVIES, DEFAULT_RULES, execute, foldRoom } from '../../shared/room/index.ts';
 
 export const HOST: Actor = { role: 'host' };
 export const SYSTEM: Actor = { role: 'system' };
@@ -48,15 +42,11 @@ export class TestRoom {
   }
 
   run(command: RoomCommand, actor: Actor): RoomDecision {
-    const decision = decideRoom(this.state, command, actor);
-    if (decision.ok) {
-      for (const event of decision.events) {
-        const envelope = { seq: this.state.seq + 1, at: this.now, event };
-        this.log.push(envelope);
-        this.state = evolveRoom(this.state, envelope);
-      }
-    }
-    return decision;
+    const done = execute(this.state, command, actor, this.now);
+    if (!done.ok) return done;
+    this.log.push(...done.envelopes);
+    this.state = done.state;
+    return { ok: true, events: done.envelopes.map((e) => e.event) };
   }
 
   /** Runs a command that must succeed. */
@@ -89,6 +79,6 @@ export function seated(
 ): TestRoom {
   const room = new TestRoom(rules, settings);
   for (const name of FIVE)
-    room.must({ type: 'join', playerId: name, name, spectator: false }, SYSTEM);
+    room.must({ type: 'room:join', code: 'ABCDE', newId: name, name, spectator: false }, SYSTEM);
   return room;
 }

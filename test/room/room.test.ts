@@ -14,7 +14,7 @@ describe('room engine', () => {
   it("plays the seed's case 3 and prints the scenario's transcript", () => {
     // The notebook keeps going after a value is chosen: so must this room.
     const room = seated({ endWhenChosen: false });
-    expect(room.run({ type: 'startRound' }, HOST).ok).toBe(true);
+    expect(room.run({ type: 'host:startRound' }, HOST).ok).toBe(true);
     const ids: Record<string, string> = {
       Amy: 'amy',
       Ben: 'ben',
@@ -25,8 +25,8 @@ describe('room engine', () => {
     for (const step of seedCase(3).map(asRoomStep)) {
       const decision =
         'say' in step
-          ? room.run({ type: 'say', text: step.say }, HOST)
-          : room.run({ type: 'node', command: step.command }, player(ids[step.node]!));
+          ? room.run({ type: 'host:say', text: step.say }, HOST)
+          : room.run(step.command, player(ids[step.node]!));
       expect(decision.ok).toBe(true);
     }
     const golden = readFileSync(new URL('../golden/seed-case-3.txt', import.meta.url), 'utf8');
@@ -36,8 +36,8 @@ describe('room engine', () => {
 
   it('a player acts only as their own node', () => {
     const room = seated();
-    room.run({ type: 'startRound' }, HOST);
-    room.run({ type: 'node', command: { type: 'newProposal', value: 'Dune' } }, player('ben'));
+    room.run({ type: 'host:startRound' }, HOST);
+    room.run({ type: 'node:newProposal', value: 'Dune' }, player('ben'));
     expect(room.state.round!.paxos.proposers.Ben!.value).toBe('Dune');
     expect(room.state.round!.paxos.proposers.Amy!.value).toBe(null);
   });
@@ -46,9 +46,9 @@ describe('room engine', () => {
     const room = seated();
     const before = room.state;
     for (const command of [
-      { type: 'startRound' },
-      { type: 'close' },
-      { type: 'kick', playerId: 'amy' },
+      { type: 'host:startRound' },
+      { type: 'host:close' },
+      { type: 'host:kick', playerId: 'amy' },
     ] as const) {
       const d = room.run(command, player('ben'));
       expect(d.ok ? null : d.error.code).toBe('forbidden');
@@ -58,30 +58,30 @@ describe('room engine', () => {
 
   it('refuses a duplicate name, ignoring case', () => {
     const room = seated();
-    const d = room.run({ type: 'join', playerId: 'x', name: 'AMY', spectator: false }, SYSTEM);
+    const d = room.run(
+      { type: 'room:join', code: 'ABCDE', newId: 'x', name: 'AMY', spectator: false },
+      SYSTEM,
+    );
     expect(d.ok ? null : d.error.code).toBe('conflict');
   });
 
   it('a sixth player becomes a spectator and cannot act', () => {
     const room = seated();
-    room.run({ type: 'join', playerId: 'fay', name: 'fay', spectator: false }, SYSTEM);
-    room.run({ type: 'startRound' }, HOST);
-    expect(room.state.players.find((p) => p.id === 'fay')!.seat).toBe(null);
-    const d = room.run(
-      { type: 'node', command: { type: 'newProposal', value: 'Dune' } },
-      player('fay'),
+    room.run(
+      { type: 'room:join', code: 'ABCDE', newId: 'fay', name: 'fay', spectator: false },
+      SYSTEM,
     );
+    room.run({ type: 'host:startRound' }, HOST);
+    expect(room.state.players.find((p) => p.id === 'fay')!.seat).toBe(null);
+    const d = room.run({ type: 'node:newProposal', value: 'Dune' }, player('fay'));
     expect(d.ok ? null : d.error.code).toBe('forbidden');
   });
 
   it("an accept request without a promise quorum is refused with the seed's line", () => {
     const room = seated();
-    room.run({ type: 'startRound' }, HOST);
-    room.run({ type: 'node', command: { type: 'newProposal', value: 'Dune' } }, player('amy'));
-    const d = room.run(
-      { type: 'node', command: { type: 'acceptRequest', to: 'Ben' } },
-      player('amy'),
-    );
+    room.run({ type: 'host:startRound' }, HOST);
+    room.run({ type: 'node:newProposal', value: 'Dune' }, player('amy'));
+    const d = room.run({ type: 'node:acceptRequest', to: 'Ben' }, player('amy'));
     expect(d.ok ? null : d.error).toMatchObject({
       code: 'conflict',
       seedLine: 'No promise quorum - cannot send accept request',
@@ -90,12 +90,9 @@ describe('room engine', () => {
 
   it('a new round is a fresh Paxos instance and the last one is summarised', () => {
     const room = seated();
-    room.run({ type: 'startRound' }, HOST);
-    room.run(
-      { type: 'node', command: { type: 'propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] } },
-      player('amy'),
-    );
-    room.run({ type: 'startRound' }, HOST);
+    room.run({ type: 'host:startRound' }, HOST);
+    room.run({ type: 'node:propose', value: 'Dune', to: ['Amy', 'Ben', 'Cal'] }, player('amy'));
+    room.run({ type: 'host:startRound' }, HOST);
     expect(room.state.round!.number).toBe(2);
     expect(room.state.round!.paxos.proposalCounter).toBe(0);
     expect(room.state.history).toHaveLength(1);
@@ -103,5 +100,20 @@ describe('room engine', () => {
     expect(transcriptText(roomTranscript(room.log))).toContain(
       'Amy chose : Dune\n\n=== Round 2 ===\n',
     );
+  });
+
+  it('the host renames the room: one event, the title in the state, and only the host may', () => {
+    const room = seated();
+    expect(room.refused({ type: 'host:rename', title: 'Movie night' }, player('amy'))).toBe(
+      'forbidden',
+    );
+    const d = room.must({ type: 'host:rename', title: 'Movie night' }, HOST);
+    expect(d.events).toEqual([{ type: 'roomRenamed', title: 'Movie night' }]);
+    expect(room.state.title).toBe('Movie night');
+    // The same title again changes nothing.
+    expect(room.must({ type: 'host:rename', title: 'Movie night' }, HOST).events).toEqual([]);
+    expect(foldRoom(room.log)).toEqual(room.state);
+    room.must({ type: 'host:close' }, HOST);
+    expect(room.refused({ type: 'host:rename', title: 'Later' }, HOST)).toBe('conflict');
   });
 });

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/index.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
-import type { ClientEventName } from '../../shared/protocol/schemas.ts';
-import { clientPayloads } from '../../shared/protocol/schemas.ts';
+import type { ClientEventName } from '../../shared/protocol/index.ts';
+import { WIRE_NAMES } from '../../shared/room/index.ts';
 import type { Client, TestServer } from './helpers.ts';
 import { connect, data, errorCode, roomLog, startServer, untyped, waitFor } from './helpers.ts';
 
@@ -60,13 +60,14 @@ const valid = (): Record<ClientEventName, Record<string, unknown>> => ({
   'host:resume': {},
   'host:skipTurn': {},
   'host:addBot': { kind: 'quiet' },
+  'host:rename': { title: 'Friday' },
 });
 
 type Row = [event: string, payload: unknown, code: string];
 
 function rows(): Row[] {
   const ok = valid();
-  const events = Object.keys(clientPayloads) as ClientEventName[];
+  const events: ClientEventName[] = WIRE_NAMES;
   const everyEvent = events.flatMap((e): Row[] => [
     [e, MISSING, 'bad_request'],
     [e, null, 'bad_request'],

@@ -45,13 +45,13 @@ describe("the seed's case 3 through the protocol", () => {
               const socket = players[seat[step.node]!]!;
               const c = step.command;
               switch (c.type) {
-                case 'newProposal':
+                case 'node:newProposal':
                   return socket.emitWithAck('node:newProposal', { value: c.value });
-                case 'promiseRequest':
+                case 'node:promiseRequest':
                   return socket.emitWithAck('node:promiseRequest', { to: c.to as 'Amy' });
-                case 'acceptRequest':
+                case 'node:acceptRequest':
                   return socket.emitWithAck('node:acceptRequest', { to: c.to as 'Amy' });
-                case 'propose':
+                case 'node:propose':
                   return socket.emitWithAck('node:propose', {
                     value: c.value,
                     to: c.to as 'Amy'[],

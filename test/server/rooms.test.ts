@@ -66,10 +66,10 @@ describe('room host', () => {
 
     // Decided in one synchronous turn: a's second command builds on its first.
     const results = await Promise.all([
-      rooms.run(a, { type: 'say', text: 'a1' }, HOST),
-      rooms.run(b, { type: 'say', text: 'b1' }, HOST),
-      rooms.run(a, { type: 'say', text: 'a2' }, HOST),
-      rooms.run(b, { type: 'say', text: 'b2' }, HOST),
+      rooms.run(a, { type: 'host:say', text: 'a1' }, HOST),
+      rooms.run(b, { type: 'host:say', text: 'b1' }, HOST),
+      rooms.run(a, { type: 'host:say', text: 'a2' }, HOST),
+      rooms.run(b, { type: 'host:say', text: 'b2' }, HOST),
     ]);
     expect(results).toEqual([
       { ok: true, seq: 2 },
@@ -111,7 +111,8 @@ describe('room host', () => {
     const code = rooms.create(SETTINGS).code;
     rooms.subscribe(code);
     const said = [];
-    for (let i = 0; i < 600; i++) said.push(rooms.run(code, { type: 'say', text: `${i}` }, HOST));
+    for (let i = 0; i < 600; i++)
+      said.push(rooms.run(code, { type: 'host:say', text: `${i}` }, HOST));
     await Promise.all(said);
     const near = rooms.sync(code, 101);
     expect('events' in near && near.events.map((e) => e.seq)).toEqual(
@@ -126,11 +127,38 @@ describe('room host', () => {
     const { rooms } = host(':memory:');
     const code = rooms.create(SETTINGS).code;
     rooms.subscribe(code);
-    const said = rooms.run(code, { type: 'say', text: 'x' }, HOST);
+    const said = rooms.run(code, { type: 'host:say', text: 'x' }, HOST);
     rooms.unsubscribe(code);
     expect(rooms.size).toBe(1);
     await said;
     expect(rooms.size).toBe(0);
     expect(rooms.open(code)!.seq).toBe(2);
+  });
+
+  it("a room's queue decides in submission order, also for a command a listener submits while the room settles", async () => {
+    const { rooms, store } = host(':memory:');
+    const code = rooms.create(SETTINGS).code;
+    rooms.subscribe(code);
+    const answers: Promise<unknown>[] = [];
+    let once = true;
+    rooms.listen({
+      changed: (_code, state) => {
+        // A driver (a bot, a timer) reacts to the first commit by submitting a command of its own.
+        if (once && state.seq >= 2) {
+          once = false;
+          answers.push(rooms.run(code, { type: 'host:say', text: 'driver' }, HOST));
+        }
+      },
+      holds: () => false,
+      released: () => {},
+    });
+    answers.push(rooms.run(code, { type: 'host:say', text: 'first' }, HOST));
+    answers.push(rooms.run(code, { type: 'host:say', text: 'second' }, HOST));
+    await Promise.all(answers);
+    await rooms.idle();
+    await Promise.all(answers); // now with the driver's command too
+    const said = store.load(code).flatMap((e) => (e.event.type === 'note' ? [e.event.text] : []));
+    expect(said).toEqual(['first', 'second', 'driver']);
+    expect(store.load(code).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 });

@@ -1,0 +1,315 @@
+import type { PayloadIn, PayloadOut, Shape } from '../protocol/schemas.ts';
+
+/*
+ * The command catalogue: every command of the game, declared once. An entry
+ * holds the command's wire name, its payload (each field named by its type in
+ * shared/protocol/schemas.ts FIELDS), who may send it, how it reaches the room
+ * and what its acknowledgement carries. Derived from it: the socket.io event
+ * maps and ack types (shared/protocol/index.ts), the edge's parsing and
+ * dispatch (server/sockets.ts), the room commands that `decideRoom` handles
+ * (`RoomCommand` below), the client's typed `command(name, payload)` calls and
+ * the bots' moves (shared/bots.ts returns room commands).
+ *
+ * A room command is its entry's name with the parsed payload beside it:
+ * `{ type: 'node:promiseRequest', to: 'Ben' }`. No other name for it exists.
+ *
+ * Adding a command: an entry here, its rule in decideRoom (and its event in
+ * evolveRoom), its UI. See docs/ARCHITECTURE.md.
+ */
+
+/**
+ * Who may send a command. `host`: the room's host token; `player`: a seated
+ * player, as their own node (the engine checks the seat); `system`: the
+ * server itself (joins, presence, time); `anyone`: any socket.
+ */
+export type Who = 'host' | 'player' | 'system' | 'anyone';
+
+/** What an acknowledgement carries (the types are in shared/protocol/index.ts). */
+export type AckKind = 'done' | 'created' | 'joined' | 'resumed' | 'synced';
+
+export interface CommandSpec {
+  readonly who: Who;
+  readonly payload: Shape;
+  readonly ack: AckKind;
+  /** False for the server's own commands: no client can send them. */
+  readonly wire: boolean;
+  /**
+   * Handled by a handler of the socket edge (server/sockets.ts), which needs
+   * the socket itself: it binds the socket to a room (create, join, resume,
+   * watch) or reads (sync). Every other wire command takes the one generic path.
+   */
+  readonly edge?: true;
+  /** False when no room decides it: the edge's own session commands. */
+  readonly room?: false;
+  /** The server mints a fresh player id for it (`newId`): ids, like dice, stay out of shared/. */
+  readonly mints?: true;
+  /** What it does, in a line (docs/PROTOCOL.md explains each with examples). */
+  readonly doc: string;
+}
+
+export const COMMANDS = {
+  'room:create': {
+    who: 'anyone',
+    wire: true,
+    edge: true,
+    room: false,
+    payload: { settings: 'newSettings' },
+    ack: 'created',
+    doc: 'Creates a room; the socket becomes its host.',
+  },
+  'room:join': {
+    // A socket asks; the server seats the newcomer (the token is the edge's business).
+    who: 'system',
+    wire: true,
+    edge: true,
+    mints: true,
+    payload: { code: 'code', name: 'name', spectator: 'flag' },
+    ack: 'joined',
+    doc: 'Takes the first free seat (or a spectator place) under a new name.',
+  },
+  'room:resume': {
+    who: 'anyone',
+    wire: true,
+    edge: true,
+    room: false,
+    payload: { code: 'code', token: 'token' },
+    ack: 'resumed',
+    doc: 'Presents a token again: the same host or seat, even after a restart.',
+  },
+  'room:watch': {
+    who: 'anyone',
+    wire: true,
+    edge: true,
+    room: false,
+    payload: { code: 'code' },
+    ack: 'resumed',
+    doc: 'Watches a room without a seat (the projector).',
+  },
+  'room:sync': {
+    who: 'anyone',
+    wire: true,
+    edge: true,
+    room: false,
+    payload: { since: 'seq' },
+    ack: 'synced',
+    doc: 'The events after `since`, or a snapshot when they are too many.',
+  },
+  'room:leave': {
+    who: 'player',
+    wire: true,
+    mints: true,
+    payload: { bot: 'optionalBotKind' },
+    ack: 'done',
+    doc: 'Gives the seat up for good; with `bot`, a bot of that kind takes it.',
+  },
+  'node:newProposal': {
+    who: 'player',
+    wire: true,
+    payload: { value: 'movie' },
+    ack: 'done',
+    doc: 'Starts a new proposal (a new proposal id) for a movie.',
+  },
+  'node:promiseRequest': {
+    who: 'player',
+    wire: true,
+    payload: { to: 'node' },
+    ack: 'done',
+    doc: 'Sends a promise request of the current proposal.',
+  },
+  'node:acceptRequest': {
+    who: 'player',
+    wire: true,
+    payload: { to: 'node' },
+    ack: 'done',
+    doc: 'Sends an accept request (needs a promise quorum).',
+  },
+  'node:propose': {
+    who: 'player',
+    wire: true,
+    payload: { value: 'movie', to: 'nodes' },
+    ack: 'done',
+    doc: "Runs both phases with these nodes, retrying, as the notebook's propose does.",
+  },
+  'node:answer': {
+    who: 'player',
+    wire: true,
+    payload: { messageId: 'messageId', answer: 'answer' },
+    ack: 'done',
+    doc: 'Be the acceptor: grants or rejects a request waiting in the inbox.',
+  },
+  'node:endTurn': {
+    who: 'player',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Turn-based rounds: ends my turn early.',
+  },
+  'host:settings': {
+    who: 'host',
+    wire: true,
+    payload: { settings: 'settings' },
+    ack: 'done',
+    doc: 'Changes the settings of the next round.',
+  },
+  'host:rename': {
+    who: 'host',
+    wire: true,
+    payload: { title: 'title' },
+    ack: 'done',
+    doc: 'Gives the room a title, shown on every screen.',
+  },
+  'host:startRound': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Starts a round (ending the one being played).',
+  },
+  'host:endRound': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Ends the round being played.',
+  },
+  'host:kick': {
+    who: 'host',
+    wire: true,
+    payload: { playerId: 'playerId' },
+    ack: 'done',
+    doc: 'Removes a player; their token stops working.',
+  },
+  'host:say': {
+    who: 'host',
+    wire: true,
+    payload: { text: 'note' },
+    ack: 'done',
+    doc: "Narration, printed in the transcript like the notebook's print.",
+  },
+  'host:close': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Closes the room for good.',
+  },
+  'host:network': {
+    who: 'host',
+    wire: true,
+    payload: { action: 'networkAction', messageId: 'messageId', answer: 'optionalAnswer' },
+    ack: 'done',
+    doc: 'Delivers, drops or duplicates a message in flight.',
+  },
+  'host:pause': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Pauses the game: nobody acts, turn timers stand still.',
+  },
+  'host:resume': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Resumes a paused game.',
+  },
+  'host:skipTurn': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Passes the turn being played to the next seat.',
+  },
+  'host:addBot': {
+    who: 'host',
+    wire: true,
+    mints: true,
+    payload: { kind: 'botKind', seat: 'seatOrFirstFree' },
+    ack: 'done',
+    doc: 'Seats a bot of this kind (at this seat, or the first free one).',
+  },
+  'system:presence': {
+    who: 'system',
+    wire: false,
+    payload: { playerId: 'playerId', connected: 'connected' },
+    ack: 'done',
+    doc: "A player's first socket came, or their last one went.",
+  },
+  'system:tick': {
+    who: 'system',
+    wire: false,
+    payload: { now: 'time' },
+    ack: 'done',
+    doc: "Time enters the engine as a command: the server's turn timer says what time it is.",
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+type Catalogue = typeof COMMANDS;
+export type CommandName = keyof Catalogue;
+
+/** The names a client may send (socket.io event names). */
+export type WireName = {
+  [N in CommandName]: Catalogue[N]['wire'] extends true ? N : never;
+}[CommandName];
+
+/** Commands a room decides (everything but the edge's own session commands). */
+export type RoomCommandName = {
+  [N in CommandName]: Catalogue[N] extends { room: false } ? never : N;
+}[CommandName];
+
+/** Wire commands the edge handles itself (they need the socket); the others take the generic path. */
+export type EdgeName = {
+  [N in CommandName]: Catalogue[N] extends { edge: true } ? N : never;
+}[CommandName];
+
+/** Wire commands that take the generic path: parse, pick the caller's role, the room decides. */
+export type GenericName = Exclude<WireName, EdgeName>;
+
+/** A command's payload as a client sends it (fields with defaults may be left out). */
+export type PayloadInput<N extends CommandName> = PayloadIn<Catalogue[N]['payload']>;
+/** A command's payload as the edge parsed it. */
+export type Payload<N extends CommandName> = PayloadOut<Catalogue[N]['payload']>;
+export type AckKindOf<N extends CommandName> = Catalogue[N]['ack'];
+
+type Minted<N extends CommandName> = Catalogue[N] extends { mints: true }
+  ? { newId: string }
+  : unknown;
+
+/** A command as a room receives it: the entry's name, the parsed payload, the ids the server minted. */
+export type RoomCommand = {
+  [N in RoomCommandName]: { type: N } & Payload<N> & Minted<N>;
+}[RoomCommandName];
+
+export type RoomCommandOf<N extends RoomCommandName> = Extract<RoomCommand, { type: N }>;
+
+/** True for a name a client may send. */
+export function isWireName(name: unknown): name is WireName {
+  return (
+    typeof name === 'string' && Object.hasOwn(COMMANDS, name) && COMMANDS[name as CommandName].wire
+  );
+}
+
+/** True for a wire command the edge handles itself. */
+export function isEdgeName(name: WireName): name is EdgeName {
+  const spec: CommandSpec = COMMANDS[name];
+  return spec.edge === true;
+}
+
+/** The names a client may send, in catalogue order. */
+export const WIRE_NAMES = (Object.keys(COMMANDS) as CommandName[]).filter(
+  (name): name is WireName => COMMANDS[name].wire,
+);
+
+/** The room command for a parsed payload: the payload beside its name, and a minted id if needed. */
+export function roomCommand<N extends RoomCommandName>(
+  name: N,
+  payload: Payload<N>,
+  newId: () => string,
+): RoomCommandOf<N> {
+  const spec: CommandSpec = COMMANDS[name];
+  const command = spec.mints
+    ? { type: name, ...payload, newId: newId() }
+    : { type: name, ...payload };
+  return command as unknown as RoomCommandOf<N>;
+}
