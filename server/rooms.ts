@@ -1,6 +1,4 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { ErrorBody, Synced } from '../shared/protocol/index.ts';
-import { CODE_ALPHABET, CODE_LENGTH } from '../shared/protocol/schemas.ts';
 import type {
   Actor,
   Envelope,
@@ -11,108 +9,18 @@ import type {
 import { evolveRoom, execute, foldRoom, isLive, mayChangeLiveness } from '../shared/room/index.ts';
 import type { Committed } from './commit.ts';
 import { GroupCommit } from './commit.ts';
+import type { Hosted, InFlight, RoomListener, RunResult, Submission, Transport } from './hosted.ts';
+import { INTERNAL, newHosted } from './hosted.ts';
+import { hashToken, newCode, newPlayerId, newToken } from './ids.ts';
 import type { Logger } from './log.ts';
 import type { Credential, CredentialChange, SqliteStore } from './store/sqlite.ts';
 
-/**
- * Where a room's committed events go. The room host never talks to socket.io
- * directly, so that a later issue can filter what each seat sees (fog of war:
- * `publish` decides per socket) and another can fan out over Redis to other
- * processes (a `publish` that also writes to a channel). Both are called only
- * after the events are in the store.
- */
-export interface Transport {
-  /** `before` and `after` are the room's committed states around the envelopes. */
-  publish(code: string, envelopes: Envelope[], before: RoomState, after: RoomState): void;
-  /** The player's tokens no longer work: tell its sockets and forget who they were. */
-  revoke(code: string, playerId: string, reason: 'kicked' | 'left'): void;
-}
-
-/**
- * What the server drives on its own (turn timers, bots) hears of each room's
- * committed changes, and keeps the room in memory while it has work for it.
- */
-export interface RoomListener {
-  /**
-   * The room was loaded, or commands of it committed (`person`: one of them
-   * came from a person, the host or a player who is not a bot). Must not throw.
-   */
-  changed(code: string, state: RoomState, person: boolean): void;
-  /** True while it has a timer or work in progress for the room. */
-  holds(code: string): boolean;
-  /** The room left memory. */
-  released(code: string): void;
-}
-
-/** A command waiting in its room's queue. */
-interface Submission {
-  command: RoomCommand;
-  actor: Actor;
-  grant: Credential | undefined;
-  resolve: (result: RunResult) => void;
-}
-
-/** A room in memory. */
-interface Hosted {
-  code: string;
-  /** What the store holds: what snapshots, sync and transcripts show. */
-  state: RoomState;
-  /** `state` plus the commands handed to the commit: what the next command is decided on. */
-  latest: RoomState;
-  /** Commands handed to the group commit and not yet settled. */
-  pending: number;
-  /** The room's queue: commands are decided one at a time, in the order they were submitted. */
-  queue: Submission[];
-  draining: boolean;
-  /** Sockets looking at the room (any role). At zero the room may leave memory. */
-  subscribers: number;
-  /** Sockets bound to each player: presence changes at the first and the last. */
-  connections: Map<string, number>;
-}
-
-/** A decided command on its way through the group commit. */
-interface InFlight {
-  hosted: Hosted;
-  /** The room after it. */
-  state: RoomState;
-  /** A person (the host or a player who is not a bot) gave the command. */
-  person: boolean;
-  gone: { playerId: string; reason: 'left' | 'kicked' }[];
-  resolve: (result: RunResult) => void;
-}
-
-export const INTERNAL: ErrorBody = {
-  code: 'internal',
-  message: 'The server failed to handle that; nothing changed. Try again.',
-};
-
-const newHosted = (code: string, state: RoomState): Hosted => ({
-  code,
-  state,
-  latest: state,
-  pending: 0,
-  queue: [],
-  draining: false,
-  subscribers: 0,
-  connections: new Map(),
-});
+export type { RoomListener, RunResult, Transport } from './hosted.ts';
+export { hashToken, newPlayerId, newToken } from './ids.ts';
 
 /** A client that is this many events behind gets a snapshot instead of the events. */
 export const SYNC_LIMIT = 500;
 const SYSTEM: Actor = { role: 'system' };
-
-export type RunResult = { ok: true; seq: number } | { ok: false; error: ErrorBody };
-
-export const hashToken = (token: string): string =>
-  createHash('sha256').update(token).digest('hex');
-export const newToken = (): string => randomBytes(18).toString('base64url');
-export const newPlayerId = (): string => randomBytes(9).toString('base64url');
-
-function newCode(): string {
-  let code = '';
-  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return code;
-}
 
 /**
  * Hosts open rooms: one RoomState per room in memory, folded from its log on

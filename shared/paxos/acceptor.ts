@@ -29,15 +29,33 @@ export function acceptorAfter(
   });
 }
 
-/** Why the rule grants or rejects, in words a player can read. */
-export function acceptorReason(acceptor: AcceptorState, request: Request): string {
+/**
+ * The acceptor's rule in words, for one request: the only place it is put
+ * into words. `acceptor` is the node's name (it explains an answer to
+ * everyone) or `you` (it tells a player-acceptor what the rule required).
+ */
+export function acceptorRuleWords(
+  promisedId: number | null,
+  request: Request,
+  acceptor: string | { you: true },
+): string {
   const [a, what] =
     request.kind === 'promiseRequest' ? ['a', 'promise request'] : ['an', 'accept request'];
-  if (acceptor.promisedId === null) {
-    return `${request.to} has promised nothing yet, so it grants the ${what} with id ${request.proposalId}.`;
+  const p = request.proposalId;
+  const you = typeof acceptor !== 'string';
+  const who = you ? 'You' : acceptor;
+  if (promisedId === null) {
+    return you
+      ? `You have promised nothing yet, so ${a} ${what} with id ${p} must be granted.`
+      : `${who} has promised nothing yet, so it grants the ${what} with id ${p}.`;
   }
-  if (acceptor.promisedId <= request.proposalId) {
-    return `${request.to} promised ${acceptor.promisedId}; ${request.proposalId} is not lower, so the ${what} is granted.`;
+  if (promisedId <= p) {
+    return `${who} promised ${promisedId}; ${p} is not lower, so the ${what} ${you ? 'must be' : 'is'} granted.`;
   }
-  return `${request.to} promised ${acceptor.promisedId}; ${a} ${what} with id ${request.proposalId} must be rejected.`;
+  return `${who} promised ${promisedId}; ${a} ${what} with id ${p} must be rejected.`;
+}
+
+/** Why the rule grants or rejects, in words a player can read. */
+export function acceptorReason(acceptor: AcceptorState, request: Request): string {
+  return acceptorRuleWords(acceptor.promisedId, request, request.to);
 }

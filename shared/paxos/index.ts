@@ -1,6 +1,6 @@
 export * from './types.ts';
 export * from './events.ts';
-export { acceptorGrants, acceptorReason } from './acceptor.ts';
+export { acceptorGrants, acceptorReason, acceptorRuleWords } from './acceptor.ts';
 export { hasPromiseQuorum, promiserAccMax, valueToCarry, isStale } from './proposer.ts';
 export { checkInvariants, chosenValue } from './observer.ts';
 export { evolve, foldPaxos, initialPaxosState } from './evolve.ts';

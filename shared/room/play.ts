@@ -1,5 +1,10 @@
 import type { PaxosCommand, Request } from '../paxos/index.ts';
-import { acceptorGrants, decide as decidePaxos, isRequest } from '../paxos/index.ts';
+import {
+  acceptorGrants,
+  acceptorRuleWords,
+  decide as decidePaxos,
+  isRequest,
+} from '../paxos/index.ts';
 import { stamp } from './evolve.ts';
 import { passTurn } from './turns.ts';
 import type {
@@ -116,13 +121,7 @@ function waitingRequest(state: RoomState, seat: string, messageId: number): Requ
 
 /** Why an answer breaks the acceptor's rule, said to the player who gave it. */
 export function wrongAnswerReason(promised: number | null, request: Request): string {
-  const what = request.kind === 'promiseRequest' ? 'promise request' : 'accept request';
-  const a = request.kind === 'promiseRequest' ? 'a' : 'an';
-  const p = request.proposalId;
-  if (promised === null)
-    return `You have promised nothing yet, so ${a} ${what} with id ${p} must be granted.`;
-  if (promised > p) return `You promised ${promised}; ${a} ${what} with id ${p} must be rejected.`;
-  return `You promised ${promised}; ${p} is not lower, so the ${what} must be granted.`;
+  return acceptorRuleWords(promised, request, { you: true });
 }
 
 /** Be the acceptor: the answer is checked against the acceptor's rule before it is applied. */

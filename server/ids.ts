@@ -1,0 +1,15 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { CODE_ALPHABET, CODE_LENGTH } from '../shared/protocol/schemas.ts';
+
+/* Randomness stays out of shared/: the server mints room codes, tokens and player ids. */
+
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
+export const newToken = (): string => randomBytes(18).toString('base64url');
+export const newPlayerId = (): string => randomBytes(9).toString('base64url');
+
+export function newCode(): string {
+  let code = '';
+  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
