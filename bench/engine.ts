@@ -2,8 +2,10 @@
 //
 // How fast the Paxos engine folds a room's log, and how long it takes to rebuild
 // the state at an arbitrary point (what a late joiner, a replay slider or a server
-// restart costs), from scratch and from checkpoints. Logs are made by playing random commands through `decide`, with a
-// seeded PRNG so every run measures the same log.
+// restart costs), from scratch and from checkpoints, for one Paxos instance's events
+// (section 3) and for a whole room's envelope log (section 4). Logs are made by
+// playing random commands through `decide`, with a seeded PRNG so every run measures
+// the same log.
 //
 // A room log is a sequence of rounds; each round starts a fresh Paxos instance
 // (instant or manual delivery, seed or lamport rule, several proposers) and its
@@ -21,6 +23,9 @@ import { checkpoints, stateAt } from '../shared/paxos/replay.ts';
 import type { PaxosConfig, PaxosState } from '../shared/paxos/types.ts';
 import { prng } from '../shared/prng.ts';
 import type { Rng } from '../shared/prng.ts';
+import { evolveRoom, roomCheckpoints, roomStateAt } from '../shared/room/index.ts';
+import type { Envelope, RoomState } from '../shared/room/index.ts';
+import { randomRoomLog } from '../test/room/random-room-log.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261127);
 const NAMES = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva', 'Fay', 'Gus'];
@@ -295,5 +300,55 @@ console.log('');
     `  checkpoints: ${kept} states kept, built in ${ms(builds[0]!)} (best of 5, one fold ` +
       `of the log), ${retainedKB(() => roomReplay(log, EVERY))} of heap retained ` +
       `(the kept states and the per-round event lists)`,
+  );
+}
+console.log('');
+
+// 4. The same for a whole room (shared/room/replay.ts): its envelope log (players, settings,
+// rounds, turns, pauses and the Paxos events) and the room state after any envelope of it,
+// what a timeline slider and "fork from here" rebuild.
+{
+  const log = randomRoomLog(SEED, 10_000).slice(0, 10_000);
+  const points = Array.from({ length: 200 }, () => 1 + rng.int(log.length));
+  /** The room after the first `end` envelopes, folded from the room's creation. */
+  const foldRoomTo = (envelopes: readonly Envelope[], end: number): RoomState => {
+    let room: RoomState | null = null;
+    for (let i = 0; i < end; i++) room = evolveRoom(room, envelopes[i]!);
+    return room!;
+  };
+
+  for (const p of points.slice(0, 20)) foldRoomTo(log, p); // warm-up
+  const scratch = timeEach(points, (p) => foldRoomTo(log, p));
+
+  const builds: number[] = [];
+  let cps = roomCheckpoints(log, EVERY);
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    cps = roomCheckpoints(log, EVERY);
+    builds.push(performance.now() - t0);
+  }
+  builds.sort((a, b) => a - b);
+  for (const p of points.slice(0, 20)) roomStateAt(cps, log, p); // warm-up
+  const viaCheckpoints = timeEach(points, (p) => roomStateAt(cps, log, p));
+  for (const p of points) {
+    if (JSON.stringify(roomStateAt(cps, log, p)) !== JSON.stringify(foldRoomTo(log, p))) {
+      throw new Error(`room checkpoint rebuild at ${p} differs from the fold from scratch`);
+    }
+  }
+
+  const final = foldRoomTo(log, log.length);
+  const paxos = log.filter((e) => e.event.type === 'paxos').length;
+  console.log(
+    `10,000-envelope room log: ${final.history.length} rounds ended, ` +
+      `${paxos.toLocaleString('en-US')} Paxos events, ${log.length - paxos} room events`,
+  );
+  console.log(`rebuild the room at 200 random points of it (goal: < 16 ms each):`);
+  console.log(`  from scratch (fold the envelopes from roomCreated to the point):`);
+  console.log(`    ${summary(scratch)}`);
+  console.log(`  via room checkpoints every ${EVERY} envelopes (fold from the nearest one):`);
+  console.log(`    ${summary(viaCheckpoints)}  (each checked against the fold from scratch)`);
+  console.log(
+    `  checkpoints: ${cps.states.length} states kept, built in ${ms(builds[0]!)} (best of 5, ` +
+      `one fold of the log), ${retainedKB(() => roomCheckpoints(log, EVERY))} of heap retained`,
   );
 }

@@ -1,4 +1,4 @@
-import { acceptorGrants, hasPromiseQuorum, isRequest } from './paxos/index.ts';
+import { acceptorGrants, hasPromiseQuorum, inboxRequests } from './paxos/index.ts';
 import type { PaxosState } from './paxos/index.ts';
 import type { BotKind } from './room/game.ts';
 import { roomNodes } from './room/rules.ts';
@@ -34,10 +34,8 @@ export function askOrder(nodes: readonly string[], seat: string): string[] {
  * a higher proposal at once: two of them livelock, which is the lesson.
  */
 export function botMoves(kind: BotKind, paxos: PaxosState, seat: string, movie: string): BotMove[] {
-  const waiting = paxos.inFlight.find(
-    (m) => isRequest(m) && m.to === seat && (paxos.config.inbox ?? []).includes(seat),
-  );
-  if (waiting && isRequest(waiting)) {
+  const waiting = inboxRequests(paxos, seat)[0];
+  if (waiting) {
     const grant = acceptorGrants(paxos.acceptors[seat]!, waiting.proposalId);
     return [{ type: 'answer', messageId: waiting.id, answer: grant ? 'grant' : 'reject' }];
   }

@@ -3,26 +3,19 @@
  * of the page that load on demand. The engine decides; these only read its
  * state and say it in words.
  */
-import type { AcceptorState, Message, PaxosState, Request } from '../../shared/paxos/index.ts';
-import { isRequest } from '../../shared/paxos/index.ts';
+import type { AcceptorState, Message, Request } from '../../shared/paxos/index.ts';
 import type { Player, RoundEndReason } from '../../shared/room/index.ts';
 
 export const what = (r: Request): string =>
   r.kind === 'promiseRequest' ? 'promise request' : 'accept request';
 
-/** Requests waiting for `seat`'s own answer (be-the-acceptor rounds), oldest first. */
-export function inboxOf(paxos: PaxosState, seat: string): Request[] {
-  if (!(paxos.config.inbox ?? []).includes(seat)) return [];
-  return paxos.inFlight.filter((m): m is Request => isRequest(m) && m.to === seat);
-}
-
-/** Requests `seat` sent that still wait in another player's inbox. */
-export function pendingFrom(paxos: PaxosState, seat: string): Request[] {
-  const inbox = paxos.config.inbox ?? [];
-  return paxos.inFlight.filter(
-    (m): m is Request => isRequest(m) && m.from === seat && inbox.includes(m.to),
-  );
-}
+// Which requests wait in which inbox is the network's to say (shared/paxos/network.ts):
+// `inboxOf` = the requests waiting in a seat's inbox, `pendingFrom` = the seat's own
+// requests waiting in some inbox, both oldest first. The old names, for the components.
+export {
+  inboxRequests as inboxOf,
+  pendingInInboxesFrom as pendingFrom,
+} from '../../shared/paxos/index.ts';
 
 /**
  * The facts an acceptor decides on, in words: what it promised and the

@@ -2,8 +2,9 @@ import { acceptorAfter, acceptorGrants } from './acceptor.ts';
 import type { Decision, PaxosCommand, PaxosError, PaxosEvent } from './events.ts';
 import { isRequest } from './events.ts';
 import { evolve } from './evolve.ts';
+import { fate, networkPolicy } from './network.ts';
 import { hasPromiseQuorum, promiserAccMax, valueToCarry } from './proposer.ts';
-import type { PaxosState, Reply, Request } from './types.ts';
+import type { Message, PaxosState, Reply, Request } from './types.ts';
 
 /**
  * The seed's `propose` retries for ever; ours stops after this many proposals
@@ -54,7 +55,7 @@ class Emitter {
     return this.state.proposers[name]!;
   }
 
-  /** Sends a request; with instant delivery it is answered and the answer handled at once. */
+  /** Sends a request; the network decides whether it is answered at once (see network.ts). */
   send(request: Unsent<Request>, auto: boolean): void {
     const id = this.state.nextMessageId;
     // Field by field, not `{ ...request, id }`: on Node 20 every object made by a spread
@@ -75,15 +76,28 @@ class Emitter {
             id,
           };
     this.emit({ type: 'requestSent', message, auto });
-    const { delivery, inbox = [] } = this.state.config;
-    if (delivery === 'instant' && !inbox.includes(message.to)) this.answer(message.id);
+    if (this.arrivesNow(message)) this.answer(message.id);
   }
 
-  /** Delivers a request; under instant delivery its reply comes back at once. */
+  /** Delivers a request; its reply travels as the network decides. */
   answer(messageId: number, answer?: 'grant' | 'reject'): void {
     const reply = this.deliverRequest(messageId, answer);
-    if (this.state.config.delivery === 'instant') {
-      this.emit({ type: 'replyDelivered', messageId: reply.id });
+    if (this.arrivesNow(reply)) this.emit({ type: 'replyDelivered', messageId: reply.id });
+  }
+
+  /** Asks the network about a message that just entered flight: true if it is delivered at once. */
+  arrivesNow(message: Message): boolean {
+    const f = fate(networkPolicy(this.state), message);
+    switch (f) {
+      case 'deliver':
+        return true;
+      case 'hold':
+      case 'inbox':
+        return false; // it stays in flight until a deliver command (a person, a bot, the host)
+      default: {
+        const never: never = f;
+        throw new Error(`unknown fate ${JSON.stringify(never)}`);
+      }
     }
   }
 

@@ -7,5 +7,14 @@ export { evolve, foldPaxos, initialPaxosState } from './evolve.ts';
 export { checkpoints, extendCheckpoints, stateAt } from './replay.ts';
 export type { Checkpoints } from './replay.ts';
 export { decide, MAX_PROPOSE_ATTEMPTS, SEED_LINES } from './decide.ts';
+export {
+  FATES,
+  fate,
+  networkPolicy,
+  inboxRequests,
+  waitingInInbox,
+  pendingInInboxesFrom,
+} from './network.ts';
+export type { Fate, NetworkPolicy, NetworkRule } from './network.ts';
 export { py, renderEvent, renderTranscript, replyLines } from './transcript.ts';
 export type { RenderOptions } from './transcript.ts';

@@ -1,20 +1,15 @@
+import * as replay from '../replay.ts';
 import type { PaxosEvent } from './events.ts';
 import { evolve } from './evolve.ts';
 import type { PaxosState } from './types.ts';
 
 /*
- * Time travel: the state after any prefix of a log, without folding the whole
- * prefix. A replay keeps the state after every `every`-th event (states are
- * immutable, so keeping them is safe and they share what did not change) and
- * folds at most `every - 1` events from the nearest one.
+ * Time travel over one Paxos instance: the state after any prefix of its
+ * event log, from checkpoints (the generic mechanism is shared/replay.ts).
  */
 
-export interface Checkpoints {
-  /** Events between two kept states. */
-  every: number;
-  /** `states[k]` is the state after the first `k * every` events; `states[0]` is the initial state. */
-  states: readonly PaxosState[];
-}
+/** `states[k]` is the state after the first `k * every` events; `states[0]` is the initial state. */
+export type Checkpoints = replay.Checkpoints<PaxosState>;
 
 /**
  * Checkpoints of the log `events` folded from `initial`: one state per `every`
@@ -25,10 +20,7 @@ export function checkpoints(
   events: readonly PaxosEvent[],
   every = 1000,
 ): Checkpoints {
-  if (!Number.isInteger(every) || every < 1) {
-    throw new RangeError(`checkpoints: every must be a positive integer, got ${every}`);
-  }
-  return extendCheckpoints({ every, states: [initial] }, events);
+  return replay.checkpoints(initial, events, evolve, every);
 }
 
 /**
@@ -36,16 +28,7 @@ export function checkpoints(
  * each further `every` events. Folds only the events after the last kept state.
  */
 export function extendCheckpoints(cps: Checkpoints, events: readonly PaxosEvent[]): Checkpoints {
-  const { every } = cps;
-  const states = cps.states.slice();
-  const last = (states.length - 1) * every;
-  if (events.length < last + every) return cps;
-  let state = states[states.length - 1]!;
-  for (let i = last; i < events.length; i++) {
-    state = evolve(state, events[i]!);
-    if ((i + 1) % every === 0) states.push(state);
-  }
-  return { every, states };
+  return replay.extendCheckpoints(cps, events, evolve);
 }
 
 /**
@@ -58,11 +41,5 @@ export function stateAt(
   events: readonly PaxosEvent[],
   index: number,
 ): PaxosState {
-  if (!Number.isInteger(index) || index < 0 || index > events.length) {
-    throw new RangeError(`stateAt: index ${index} is outside 0..${events.length}`);
-  }
-  const k = Math.min(Math.floor(index / cps.every), cps.states.length - 1);
-  let state = cps.states[k]!;
-  for (let i = k * cps.every; i < index; i++) state = evolve(state, events[i]!);
-  return state;
+  return replay.stateAt(cps, events, index, evolve);
 }

@@ -2,6 +2,7 @@ export * from './types.ts';
 export * from './rules.ts';
 export { decideRoom } from './decide.ts';
 export { evolveRoom, foldRoom, stamp } from './evolve.ts';
+export * from './replay.ts';
 export { execute } from './execute.ts';
 export type { Executed } from './execute.ts';
 export { COMMANDS, WIRE_NAMES, isEdgeName, isWireName, roomCommand } from './commands.ts';

@@ -3,7 +3,7 @@ import {
   acceptorGrants,
   acceptorRuleWords,
   decide as decidePaxos,
-  isRequest,
+  waitingInInbox,
 } from '../paxos/index.ts';
 import { stamp } from './evolve.ts';
 import { passTurn } from './turns.ts';
@@ -111,14 +111,6 @@ export function nodeMove(state: RoomState, player: Player, command: NodeCommand)
   return ok(...consequences(state, moved.events));
 }
 
-function waitingRequest(state: RoomState, seat: string, messageId: number): Request | null {
-  const message = state.round?.paxos.inFlight.find((m) => m.id === messageId);
-  const inbox = state.round?.paxos.config.inbox ?? [];
-  return message && isRequest(message) && message.to === seat && inbox.includes(seat)
-    ? message
-    : null;
-}
-
 /** Why an answer breaks the acceptor's rule, said to the player who gave it. */
 export function wrongAnswerReason(promised: number | null, request: Request): string {
   return acceptorRuleWords(promised, request, { you: true });
@@ -134,7 +126,7 @@ export function answerMove(
   const refused = gate(state, player, false);
   if (refused) return refused;
   const seat = player.seat!;
-  const request = waitingRequest(state, seat, messageId);
+  const request = state.round ? waitingInInbox(state.round.paxos, seat, messageId) : null;
   if (!request)
     return fail('not_found', `There is no request ${messageId} waiting in ${seat}'s inbox.`);
   const round = state.round!;
