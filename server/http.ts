@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
 import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
 import { roomCode } from '../shared/protocol/schemas.ts';
@@ -22,6 +22,62 @@ const NO_CLIENT = `<!doctype html>
 <p>The server is running, but the browser client is not built.
 Run <code>npm run build</code> (or <code>npm start</code>, which builds first) and reload.</p>
 `;
+
+/** Hashed file names (`/assets/name-HASH.js`) never change content: cache them for a year. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** The copies `vite build` writes beside each text file (vite.config.ts), best first. */
+const CODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+const COMPRESSIBLE = new Set(['.js', '.css', '.html', '.svg']);
+
+/** Whether an Accept-Encoding header allows `coding`: named, or `*`, with a q above 0. */
+function acceptsEncoding(header: string | undefined, coding: string): boolean {
+  let wildcard = false;
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    const allowed = q === undefined || Number(q.slice(2)) > 0;
+    if (name === coding) return allowed;
+    if (name === '*') wildcard = allowed;
+  }
+  return wildcard;
+}
+
+/**
+ * Serves `file.br` or `file.gz` in place of `file` when the browser accepts that coding and
+ * the build wrote the copy: the request is pointed at the copy, with the original's
+ * Content-Type and a Content-Encoding, for the static handler that runs next.
+ */
+function precompressed(dir: string): RequestHandler {
+  return (req, res, next) => {
+    const type = extname(req.path);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !COMPRESSIBLE.has(type)) return next();
+    res.vary('Accept-Encoding');
+    let path: string;
+    try {
+      path = decodeURIComponent(req.path);
+    } catch {
+      return next();
+    }
+    // The static handler refuses what escapes `dir` or names a dotfile; so does this.
+    if (path.split('/').some((segment) => segment.startsWith('.'))) return next();
+    const accept = req.get('Accept-Encoding');
+    const coding = CODINGS.find(
+      ({ name, suffix }) =>
+        acceptsEncoding(accept, name) &&
+        statSync(join(dir, path + suffix), { throwIfNoEntry: false })?.isFile(),
+    );
+    if (coding) {
+      res.type(type);
+      res.setHeader('Content-Encoding', coding.name);
+      req.url = req.path + coding.suffix + req.url.slice(req.path.length);
+    }
+    next();
+  };
+}
 
 function apiError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
@@ -96,11 +152,23 @@ export function createHttpApp(deps: {
 
   const dir = deps.clientDir;
   if (dir && existsSync(join(dir, 'index.html'))) {
-    app.use(express.static(dir, { index: false }));
-    // A single-page app: its routes all load index.html.
-    const index = (_req: Request, res: Response) => res.sendFile(join(dir, 'index.html'));
-    app.get('/', index);
-    app.get('/r/*splat', index);
+    // A single-page app: its routes all load index.html, served as /index.html is.
+    app.get(['/', '/r/*splat'], (req, _res, next) => {
+      req.url = '/index.html';
+      next();
+    });
+    app.use(
+      precompressed(dir),
+      express.static(dir, {
+        index: false,
+        cacheControl: false,
+        setHeaders: (res, file) =>
+          res.setHeader(
+            'Cache-Control',
+            relative(dir, file).startsWith(`assets${sep}`) ? IMMUTABLE : 'no-cache',
+          ),
+      }),
+    );
   } else {
     const page = (_req: Request, res: Response) => res.type('html').send(NO_CLIENT);
     app.get('/', page);

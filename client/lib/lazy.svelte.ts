@@ -2,6 +2,8 @@
  * A component loaded on demand: the player view stays small, and a part that
  * only some rounds (or a click) need is fetched the first time it is shown.
  * Reading `current` starts the load; it is null until the module arrives.
+ * The on-demand components are the folders of client/screens/ other than
+ * player/ (client/screens/README.md): they are reached only through this.
  */
 export interface Lazy<T> {
   readonly current: T | null;

@@ -296,10 +296,12 @@ export function isEdgeName(name: WireName): name is EdgeName {
   return spec.edge === true;
 }
 
-/** The names a client may send, in catalogue order. */
-export const WIRE_NAMES = (Object.keys(COMMANDS) as CommandName[]).filter(
-  (name): name is WireName => COMMANDS[name].wire,
-);
+/** The names a client may send, in catalogue order. (A function: nothing runs when the module loads.) */
+export function wireNames(): WireName[] {
+  return (Object.keys(COMMANDS) as CommandName[]).filter((name): name is WireName =>
+    isWireName(name),
+  );
+}
 
 /** The room command for a parsed payload: the payload beside its name, and a minted id if needed. */
 export function roomCommand<N extends RoomCommandName>(

@@ -5,7 +5,7 @@ export { evolveRoom, foldRoom, stamp } from './evolve.ts';
 export * from './replay.ts';
 export { execute } from './execute.ts';
 export type { Executed } from './execute.ts';
-export { COMMANDS, WIRE_NAMES, isEdgeName, isWireName, roomCommand } from './commands.ts';
+export { COMMANDS, wireNames, isEdgeName, isWireName, roomCommand } from './commands.ts';
 export type {
   CommandName,
   CommandSpec,

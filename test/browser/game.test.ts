@@ -7,7 +7,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUDGET_BYTES, measure } from '../../scripts/bundle-size.ts';
 import { parseScenario, runScenario } from '../../shared/scenario.ts';
 import type { Player, Served } from './harness.ts';
 import {
@@ -82,11 +81,6 @@ const scenarioFile = join(repo, 'scenarios/seed-case-3.json');
 
 // A shared machine with two cores: generous limits; the whole file usually takes under a minute.
 describe('the game in Chromium', { timeout: 90_000 }, () => {
-  it('keeps what a player downloads under the gzip budget', () => {
-    const { playerTotal } = measure(client.dir);
-    expect(playerTotal).toBeLessThanOrEqual(BUDGET_BYTES);
-  });
-
   it("five players click through the seed's case 3 and all see Barbie chosen", async () => {
     const scenario = parseScenario(JSON.parse(readFileSync(scenarioFile, 'utf8')));
     const names = { Amy: 'Ana', Ben: 'Bo', Cal: 'Cleo', Dan: 'Dev', Eva: 'Eve' } as const;

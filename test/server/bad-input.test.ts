@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/index.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type { ClientEventName } from '../../shared/protocol/index.ts';
-import { WIRE_NAMES } from '../../shared/room/index.ts';
+import { wireNames } from '../../shared/room/index.ts';
 import type { Client, TestServer } from './helpers.ts';
 import { connect, data, errorCode, roomLog, startServer, untyped, waitFor } from './helpers.ts';
 
@@ -67,7 +67,7 @@ type Row = [event: string, payload: unknown, code: string];
 
 function rows(): Row[] {
   const ok = valid();
-  const events: ClientEventName[] = WIRE_NAMES;
+  const events: ClientEventName[] = wireNames();
   const everyEvent = events.flatMap((e): Row[] => [
     [e, MISSING, 'bad_request'],
     [e, null, 'bad_request'],
