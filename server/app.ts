@@ -31,6 +31,39 @@ export interface AppDeps {
   botPaceMs?: number;
   /** Bot move batches a room may run since a person's last command [500]. */
   botBudget?: number;
+  /** Origins allowed to open sockets besides the server's own (env ALLOWED_ORIGINS, PUBLIC_URL). */
+  allowedOrigins?: string[];
+}
+
+const originOf = (address: string): string | null => {
+  try {
+    return new URL(address).origin;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Whether a socket's handshake may proceed. Browsers always send `Origin`: it must be this
+ * server itself (the origin's host is the Host the request came to, as with the LAN address
+ * or localhost) or one of `extra` (e.g. the public URL behind a proxy). Clients that are not
+ * browsers (bots, tests, other languages) send no Origin and are let in: the check protects
+ * players' browsers from other sites, not the server from clients.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  extra: readonly string[] = [],
+): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (extra.some((allowed) => originOf(allowed) === url.origin)) return true;
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host;
 }
 
 export interface App {
@@ -57,6 +90,14 @@ export function createApp(deps: AppDeps): App {
   const io: AppServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     serveClient: false,
+    // A page of another site cannot open a socket in its visitor's name.
+    allowRequest: (req, callback) => {
+      const allowed = originAllowed(req.headers.origin, req.headers.host, deps.allowedOrigins);
+      callback(
+        allowed ? null : 'This page may not connect: its origin is not this server.',
+        allowed,
+      );
+    },
   });
 
   io.use((socket, next) => {

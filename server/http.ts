@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import express from 'express';
+import helmet from 'helmet';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
@@ -79,6 +80,41 @@ function precompressed(dir: string): RequestHandler {
   };
 }
 
+const NOT_FOUND = `<!doctype html>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Not found · Movie Night Paxos</title>
+<h1>There is nothing here</h1>
+<p>This address is not a page of Movie Night Paxos. A room's link looks like <code>/r/ABCDE</code>.</p>
+<p><a href="/">Go to the home page</a> to create a room or join one with its code.</p>
+`;
+
+/**
+ * Security headers (helmet): a Content-Security-Policy that allows the app's own scripts and
+ * its own websocket ('self' covers ws: and wss: to the same host), styles inline (Svelte
+ * injects the styles of on-demand screens and animates with style attributes), images from
+ * itself and data: URLs; no framing by other sites; no referrer. Served over plain HTTP on a
+ * classroom network, so no HSTS and no upgrade of requests to https.
+ */
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'self'"],
+    },
+  },
+  strictTransportSecurity: false,
+  referrerPolicy: { policy: 'no-referrer' },
+});
+
 function apiError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -94,10 +130,7 @@ export function createHttpApp(deps: {
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, version: VERSION, protocol: PROTOCOL_VERSION });
@@ -175,8 +208,20 @@ export function createHttpApp(deps: {
     app.get('/r/*splat', page);
   }
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    deps.logger.error('HTTP request failed', err);
+  // Anything else: a page that says so (the API's own 404 answers in JSON above).
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('html').setHeader('Cache-Control', 'no-cache').send(NOT_FOUND);
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A request the router could not read (a malformed percent-escape, a bad header): the
+    // client's fault, answered as such and not logged as the server's failure.
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (!res.headersSent) apiError(res, 400, 'bad_request', 'That address cannot be read.');
+      return;
+    }
+    deps.logger.error(`HTTP ${req.method} ${req.path.slice(0, 80)} failed`, err);
     if (!res.headersSent) apiError(res, 500, 'internal', 'The server failed to answer.');
   });
   return app;

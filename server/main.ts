@@ -1,7 +1,9 @@
 // The server process: reads the environment, opens the database, listens.
 // PORT (3000; 0 picks a free one), HOST (0.0.0.0), DATA_DIR (./data),
 // DURABILITY (normal | full: fsync every commit, see server/store/sqlite.ts),
-// RATE_PER_SECOND and RATE_BURST (the per-socket command limit).
+// RATE_PER_SECOND and RATE_BURST (the per-socket command limit), PUBLIC_URL and
+// ALLOWED_ORIGINS (comma-separated: origins besides the server's own that may open sockets,
+// e.g. the address of a reverse proxy).
 import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +27,9 @@ const server = createApp({
   store,
   clock: () => Date.now(),
   clientDir: join(repo, 'dist', 'client'),
+  allowedOrigins: [env.PUBLIC_URL ?? '', ...(env.ALLOWED_ORIGINS ?? '').split(',')]
+    .map((o) => o.trim())
+    .filter((o) => o !== ''),
   rateLimit: {
     perSecond: Number(env.RATE_PER_SECOND ?? DEFAULT_RATE_LIMIT.perSecond),
     burst: Number(env.RATE_BURST ?? DEFAULT_RATE_LIMIT.burst),

@@ -15,18 +15,50 @@ import { ACCEPTOR_MODES, BOT_KINDS, MODES, VISIBILITIES, WRONG_ANSWERS } from '.
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const CODE_LENGTH = 5;
 
+/**
+ * Characters a person cannot see or that would make a transcript lie about its lines:
+ * control characters (C0, DEL, C1, ESC and with it ANSI sequences), format characters
+ * (zero-width spaces and joiners, bidirectional overrides, the BOM) and lone surrogates.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+
+/** Everything a person types is normalised (NFKC: `ｆｕｌｌ` is `full`) before it is checked. */
+const normalised = (s: string) => s.normalize('NFKC');
+
 const trimmed = (max: number, what: string) =>
   z
     .string()
-    .transform((s) => s.normalize('NFC').trim().replace(/\s+/g, ' '))
+    .transform((s) => normalised(s).trim().replace(/\s+/g, ' '))
     .pipe(
       z
         .string()
         .min(1, `${what} cannot be empty`)
         .max(max, `${what} can be at most ${max} characters`)
-        // Control characters would make transcripts lie about their lines.
-        .regex(/^[^\p{Cc}]*$/u, `${what} cannot contain control characters`),
+        .refine(
+          (v) => !INVISIBLE.test(v),
+          `${what} cannot contain control or invisible characters`,
+        ),
     );
+
+/**
+ * The host's narration: printed as written, `\n` making a new line as the notebook's `print`
+ * does; no other control or invisible character.
+ */
+const narration = z
+  .string()
+  .min(1)
+  .max(500)
+  .transform(normalised)
+  .pipe(
+    z
+      .string()
+      .min(1)
+      .max(500)
+      .refine(
+        (v) => !INVISIBLE.test(v.replaceAll('\n', '')),
+        'A note can contain new lines but no other control or invisible characters',
+      ),
+  );
 
 export const roomCode = z
   .string()
@@ -115,7 +147,7 @@ export const FIELDS = {
   optionalBotKind: botKind.optional(),
   playerId,
   /** The host's narration, printed in the transcript as it is written. */
-  note: z.string().min(1).max(500),
+  note: narration,
   /* Fields of the server's own commands (never parsed from a client). */
   connected: z.boolean(),
   time: z.number(),
