@@ -13,7 +13,7 @@
 /** The server's edge: the only files that may speak socket.io and express. */
 const SERVER_EDGE = '^server/(app|sockets|http|main)\\.ts$';
 /** The client's connection: the only file that may import socket.io-client. */
-const CLIENT_CONNECTION = '^client/lib/(connection|game)\\.svelte\\.ts$';
+const CLIENT_CONNECTION = '^client/lib/connection\\.svelte\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

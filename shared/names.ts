@@ -6,3 +6,5 @@ export const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
 
 export const NODE_NAME_MAX = 24;
 export const VALUE_MAX = 40;
+/** The longest room title (`host:rename`). */
+export const ROOM_TITLE_MAX = 60;

@@ -10,7 +10,7 @@ import { loadTokens } from './storage.ts';
 
 export class AppModel {
   readonly router = new Router();
-  game = $state.raw<Game | null>(null);
+  #game = $state.raw<Game | null>(null);
   #mode: 'home' | 'play' | 'watch' = 'home';
 
   constructor() {
@@ -18,9 +18,14 @@ export class AppModel {
     this.#follow(this.router.route);
   }
 
+  /** The Game of the room the address names (on the home page, the one a room is made with). */
+  get game(): Game | null {
+    return this.#game;
+  }
+
   /** Creates a room from the home screen and opens it. */
   async create(settings: RoomSettings, name: string | null): Promise<void> {
-    const game = this.game;
+    const game = this.#game;
     if (!game) return;
     const code = await game.create(settings, name);
     if (code) this.router.go(roomPath(code));
@@ -28,7 +33,7 @@ export class AppModel {
 
   /** Joins from the home screen; a room this browser already sits in is simply reopened. */
   async join(codeText: string, name: string, spectator: boolean): Promise<void> {
-    const game = this.game;
+    const game = this.#game;
     const code = normaliseCode(codeText);
     if (!game) return;
     const tokens = loadTokens(code);
@@ -36,10 +41,7 @@ export class AppModel {
       this.router.go(roomPath(code));
       return;
     }
-    game.code = code;
-    const joined = await game.join(name, spectator);
-    if (joined) this.router.go(roomPath(code));
-    else game.code = null;
+    if (await game.join(name, spectator, code)) this.router.go(roomPath(code));
   }
 
   #follow(route: Route): void {
@@ -51,9 +53,9 @@ export class AppModel {
       return;
     }
     if (this.game && mode === this.#mode && this.game.code === code) return;
-    this.game?.destroy();
+    this.#game?.destroy();
     const game = new Game();
-    this.game = game;
+    this.#game = game;
     this.#mode = mode;
     if (code !== null && mode === 'play') void game.open(code);
     if (code !== null && mode === 'watch') void game.watch(code);

@@ -34,21 +34,26 @@ export class Timers {
 }
 
 export class Flights {
-  list = $state.raw<Flight[]>([]);
+  #list = $state.raw<Flight[]>([]);
   #key = 1;
 
   constructor(private readonly timers: Timers) {}
+
+  /** The messages in the air now, oldest first. */
+  get list(): Flight[] {
+    return this.#list;
+  }
 
   /** Plays a batch; a burst (a propose loop sends 20 messages) lasts about three seconds. */
   fly(specs: FlightSpec[]): void {
     if (specs.length === 0) return;
     const stagger = Math.min(450, 3000 / specs.length);
     const added = specs.map((s, i) => ({ ...s, key: this.#key++, delay: i * stagger }));
-    this.list = [...this.list, ...added].slice(-60);
+    this.#list = [...this.#list, ...added].slice(-60);
     const done = added.map((f) => f.key);
     this.timers.later(
       () => {
-        this.list = this.list.filter((f) => !done.includes(f.key));
+        this.#list = this.#list.filter((f) => !done.includes(f.key));
       },
       (specs.length - 1) * stagger + FLIGHT_MS + 100,
     );

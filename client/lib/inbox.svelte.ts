@@ -7,7 +7,8 @@
 import type { Request } from '../../shared/paxos/index.ts';
 import { acceptorReason } from '../../shared/paxos/index.ts';
 import type { RoomState } from '../../shared/room/index.ts';
-import type { Game, Mistake } from './game.svelte.ts';
+import type { Game } from './game.svelte.ts';
+import type { Mistake } from './room.svelte.ts';
 
 interface Sent {
   request: Request;
@@ -26,7 +27,11 @@ export class Answers {
   }
 
   /** My wrong answers in this round, oldest first. */
-  mistakes = $derived.by((): Mistake[] => {
+  get mistakes(): Mistake[] {
+    return this.#mistakes;
+  }
+
+  #mistakes = $derived.by((): Mistake[] => {
     const state = this.#game.state;
     if (state?.hiddenFrom === undefined) return this.#game.mistakes;
     const count = this.#count(state);
@@ -54,6 +59,6 @@ export class Answers {
       const sent = { request, promised, before: this.#count(state), round: round.number };
       this.#sent = [...this.#sent.slice(-9), sent];
     }
-    return this.#game.answer(request.id, answer);
+    return this.#game.command('node:answer', { messageId: request.id, answer });
   }
 }

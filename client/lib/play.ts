@@ -3,7 +3,8 @@
  * of the page that load on demand. The engine decides; these only read its
  * state and say it in words.
  */
-import type { AcceptorState, Message, Request } from '../../shared/paxos/index.ts';
+import type { AcceptorState, Message, PaxosState, Request } from '../../shared/paxos/index.ts';
+import { fate, networkPolicy } from '../../shared/paxos/index.ts';
 import type { Player, RoundEndReason } from '../../shared/room/index.ts';
 
 export const what = (r: Request): string =>
@@ -16,6 +17,20 @@ export {
   inboxRequests as inboxOf,
   pendingInInboxesFrom as pendingFrom,
 } from '../../shared/paxos/index.ts';
+
+/**
+ * Whether `seat`'s player answers the requests sent to it, as its acceptor:
+ * the network's policy is asked, as by the queries above, where a request to
+ * the seat would wait.
+ */
+export function answersAsAcceptor(paxos: PaxosState, seat: string): boolean {
+  const request: Request = { kind: 'promiseRequest', id: 0, from: seat, to: seat, proposalId: 1 };
+  return fate(networkPolicy(paxos), request) === 'inbox';
+}
+
+/** A round in which some players answer as acceptors: each seat gets its inbox panel. */
+export const playersAnswer = (paxos: PaxosState): boolean =>
+  paxos.config.nodes.some((node) => answersAsAcceptor(paxos, node));
 
 /**
  * The facts an acceptor decides on, in words: what it promised and the

@@ -26,11 +26,15 @@ export const roomPath = (code: string): string => `/r/${code}`;
 export const screenPath = (code: string): string => `/r/${code}/screen`;
 
 export class Router {
-  route = $state.raw<Route>(parseRoute(location.pathname));
+  #route = $state.raw<Route>(parseRoute(location.pathname));
   #listeners: ((route: Route) => void)[] = [];
 
   constructor() {
     addEventListener('popstate', () => this.#set(parseRoute(location.pathname)));
+  }
+
+  get route(): Route {
+    return this.#route;
   }
 
   /** Goes to `path`, adding a history entry (or replacing the current one). */
@@ -47,7 +51,7 @@ export class Router {
   }
 
   #set(route: Route): void {
-    this.route = route;
+    this.#route = route;
     for (const listener of this.#listeners) listener(route);
   }
 }

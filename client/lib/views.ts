@@ -23,7 +23,8 @@ import {
   valueToCarry,
 } from '../../shared/paxos/index.ts';
 import type { Envelope, RoomState, TranscriptLine } from '../../shared/room/index.ts';
-import { roomEventLines } from '../../shared/room/index.ts';
+import { FRIENDS } from '../../shared/room/settings.ts';
+import { roomEventLines } from '../../shared/room/transcript.ts';
 
 /** A reply a proposer handled, with the acceptor's reason in words. */
 export interface ReplyRecord {
@@ -48,6 +49,13 @@ export interface Step {
   /** A new round started: per-round lists start again. */
   newRound: boolean;
 }
+
+
+/** A node's name as a command names it (the catalogue's `node` field): one of the friends. */
+export type Friend = (typeof FRIENDS)[number];
+
+export const isFriend = (node: string): node is Friend =>
+  (FRIENDS as readonly string[]).includes(node);
 
 /** Lists words as people write them: "Amy, Ben and Cal". */
 export function listing(items: readonly string[]): string {
@@ -160,41 +168,27 @@ function carryWhy(p: ProposerState, config: PaxosConfig, carry: string | null): 
   return 'Your own movie: none of the friends who promised you has accepted anything yet.';
 }
 
-/** Why nothing can be done as a node right now, or null when a seated player may act. */
-export function nodeBlock(room: RoomState, seat: string | null): string | null {
-  if (room.status === 'closed') return 'The host closed this room.';
-  if (seat === null) return 'You are watching: every seat is taken, so you cannot act as a node.';
-  if (!room.round) return 'The round has not started yet: wait for the host.';
-  if (room.round.status !== 'playing')
-    return 'This round is over: wait for the host to start the next one.';
-  if (room.paused) return 'Paused by the host.';
-  const turn = room.round.turn;
-  if (turn && turn.seat !== seat) {
-    if (turn.seat === null) return 'Waiting for a player to take the turn.';
-    const who = room.players.find((p) => p.seat === turn.seat);
-    return `It is ${turn.seat}'s turn${who ? ` (${who.name})` : ''}.`;
-  }
-  return null;
+/*
+ * Whether a move may be made now is the engine's to say (a dry run of its
+ * decideRoom: client/lib/refusals.ts, through `game.refusal`), and so are the
+ * words of a refusal. Two of the Paxos engine's refusals speak of the node in
+ * the third person ("Amy has 1 of the 3 promises it needs..."); on the
+ * player's own card these say the same refusal to "you". They word a refusal
+ * the engine made; they decide nothing.
+ */
+
+/** The engine's refusal of my accept requests (no promise quorum yet), in my words. */
+export function acceptBlock(view: ProposalView): string {
+  return view.proposalId === null
+    ? 'Start a proposal first, then collect promises.'
+    : `You have ${view.promisers.length} of the ${view.quorum} promises you need before you can ask anyone to accept.`;
 }
 
-export function promiseBlock(view: ProposalView): string | null {
-  return view.proposalId === null ? 'Start a proposal first: it gives you a proposal id.' : null;
-}
-
-export function acceptBlock(view: ProposalView): string | null {
-  if (view.proposalId === null) return 'Start a proposal first, then collect promises.';
-  if (!view.promiseQuorum) {
-    return `You have ${view.promisers.length} of the ${view.quorum} promises you need before you can ask anyone to accept.`;
-  }
-  return null;
-}
-
-export function proposeBlock(value: string, targets: readonly string[], quorum: number) {
-  if (value.trim() === '') return 'Pick or type a movie first.';
-  if (new Set(targets).size < quorum) {
-    return `Pick at least ${quorum} friends (the quorum) to run both phases.`;
-  }
-  return null;
+/** The engine's refusal of running both phases as given (no movie, or too few friends), in my words. */
+export function proposeBlock(value: string, targets: readonly string[], quorum: number): string {
+  return value.trim() === ''
+    ? 'Pick or type a movie first.'
+    : `Pick at least ${quorum} friends (the quorum) to run both phases; you picked ${new Set(targets).size}.`;
 }
 
 /** The observer's truth: the chosen movie, a second one (a safety violation), findings. */

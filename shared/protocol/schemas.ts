@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { DELIVERY, VALUE_RULES } from '../paxos/types.ts';
-import { NODE_NAME_MAX, VALUE_MAX } from '../names.ts';
+import { NODE_NAME_MAX, ROOM_TITLE_MAX, VALUE_MAX } from '../names.ts';
 import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/settings.ts';
 import { ACCEPTOR_MODES, BOT_KINDS, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
 
@@ -73,7 +73,6 @@ export const roomCode = z
 
 export const displayName = trimmed(NODE_NAME_MAX, 'A name');
 export const movieTitle = trimmed(VALUE_MAX, 'A movie title');
-export const ROOM_TITLE_MAX = 60;
 export const roomTitle = trimmed(ROOM_TITLE_MAX, 'A room title');
 export const token = z
   .string()

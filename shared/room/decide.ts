@@ -32,7 +32,7 @@ function actingPlayer(state: RoomState, actor: Actor): Player | RoomDecision {
   const player = state.players.find((p) => p.id === id);
   if (!player) return fail('forbidden', 'You are not in this room.');
   if (player.seat === null)
-    return fail('forbidden', 'Spectators watch; they cannot act as a node.');
+    return fail('forbidden', 'You are watching without a seat, so you cannot act as a node.');
   return player;
 }
 

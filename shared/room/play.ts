@@ -68,13 +68,20 @@ export function consequences(state: RoomState, events: RoomEvent[]): RoomEvent[]
 function gate(state: RoomState, player: Player, costsAction: boolean): RoomDecision | null {
   const round = state.round;
   if (round?.status !== 'playing')
-    return fail('conflict', 'The round has not started yet: wait for the host.');
-  if (state.paused) return fail('conflict', 'The host paused the game.');
-  if (costsAction && round.turn && round.turn.seat !== player.seat) {
     return fail(
       'conflict',
-      round.turn.seat
-        ? `It is ${round.turn.seat}'s turn.`
+      round
+        ? 'This round is over: wait for the host to start the next one.'
+        : 'The round has not started yet: wait for the host.',
+    );
+  if (state.paused) return fail('conflict', 'The host paused the game.');
+  if (costsAction && round.turn && round.turn.seat !== player.seat) {
+    const { seat } = round.turn;
+    const who = state.players.find((p) => p.seat !== null && p.seat === seat)?.name;
+    return fail(
+      'conflict',
+      seat
+        ? `It is ${seat}'s turn${who ? ` (${who})` : ''}.`
         : 'Waiting for a player to take the turn.',
     );
   }

@@ -193,6 +193,17 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
     await expectFits(screen.page);
     await screenshot(phone.page, 'phone-360.png');
     await screenshot(screen.page, 'projector-1920.png');
+
+    // The host gives the room a title (host:rename): every screen and its tab show it.
+    const title = 'Friday film club';
+    await host.page.getByText('Name the room').click();
+    await host.page.getByLabel('Room title').fill(title);
+    await host.page.getByRole('button', { name: 'Rename' }).click();
+    for (const p of [host, phone, screen]) {
+      await p.page.getByText(title, { exact: true }).waitFor();
+      await expect.poll(() => p.page.title()).toBe(`${title} · Movie Night Paxos`);
+    }
+    await expectFits(phone.page);
   });
 
   it('shows names and titles as text: nothing a player types runs', async () => {

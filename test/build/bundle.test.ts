@@ -56,6 +56,19 @@ describe('the production build', { timeout: 30_000 }, () => {
     expect(modules.filter((m) => /^client\/screens\/(?!player\/)/.test(m))).toEqual([]);
   });
 
+  it('leaves the deciders out of the player view: the dry run of a refusal loads on demand', () => {
+    const modules = playerModules();
+    // Folding (evolve) is eager; deciding is only for the dry run (client/lib/refusals.ts).
+    expect(modules).toContain('shared/room/evolve.ts');
+    for (const file of [
+      'shared/room/decide.ts',
+      'shared/room/commands.ts',
+      'client/lib/refusals.ts',
+    ]) {
+      expect(modules).not.toContain(file);
+    }
+  });
+
   it('writes a brotli and a gzip copy of every text file, each the same bytes', () => {
     const files = client.output.map((o) => o.fileName).filter((f) => /\.(js|css|html)$/.test(f));
     expect(files).toContain('index.html');

@@ -1,0 +1,123 @@
+/*
+ * The socket to the server, and the only file that imports socket.io-client
+ * (.dependency-cruiser.cjs checks it). It owns the link state and
+ * reconnection; everyone else sends a command with `ask` and hears the
+ * server's events through `on`, both typed by the event maps that derive from
+ * the command catalogue (shared/protocol/index.ts).
+ */
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import type {
+  AckOf,
+  ClientEventName,
+  ClientPayload,
+  ClientToServerEvents,
+  ErrorBody,
+  ServerToClientEvents,
+} from '../../shared/protocol/index.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import type { Timers } from './flights.svelte.ts';
+
+export type Link = 'connecting' | 'online' | 'lost' | 'back';
+export type ServerEventName = keyof ServerToClientEvents;
+
+const ACK_TIMEOUT_MS = 10_000;
+export const NO_ANSWER: ErrorBody = {
+  code: 'internal',
+  message: 'The server did not answer in time. Check the connection and try again.',
+};
+
+type ServerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/*
+ * socket.io types `emitWithAck` and `on` with conditional types that TypeScript
+ * resolves for each event name, but not for a generic one (microsoft/TypeScript#30581).
+ * So `ask` and `on` are written with the event maps' own signatures, and `Agrees`
+ * proves, name by name, that socket.io's typing of the same call is exactly that
+ * signature: payload in, that command's ack out. If one name disagrees, `Ask` and
+ * `On` are `never` and this file does not compile.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read, name by name
+declare const typing: ServerSocket;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type AskIn<E extends ClientEventName> = Parameters<typeof typing.emitWithAck<E>>;
+type AskOut<E extends ClientEventName> = ReturnType<typeof typing.emitWithAck<E>>;
+type OnIn<K extends ServerEventName> = Parameters<typeof typing.on<K>>;
+type Agreements =
+  | { [E in ClientEventName]: Same<AskIn<E>, [E, ClientPayload<E>]> }[ClientEventName]
+  | { [E in ClientEventName]: Same<AskOut<E>, Promise<AckOf<E>>> }[ClientEventName]
+  | { [K in ServerEventName]: Same<OnIn<K>, [K, ServerToClientEvents[K]]> }[ServerEventName];
+type Agrees = false extends Agreements ? false : true;
+type Ask = Agrees extends true
+  ? <E extends ClientEventName>(name: E, payload: ClientPayload<E>) => Promise<AckOf<E>>
+  : never;
+type On = Agrees extends true
+  ? <K extends ServerEventName>(name: K, listener: ServerToClientEvents[K]) => void
+  : never;
+
+export class Connection {
+  #link = $state<Link>('connecting');
+  readonly #socket: ServerSocket;
+  readonly #timers: Timers;
+  #wasConnected = false;
+  #reconnected: (() => void)[] = [];
+
+  constructor(timers: Timers) {
+    this.#timers = timers;
+    // Long-polling first, then WebSocket; never WebTransport (see vite.config.ts).
+    // `ackTimeout`: every acknowledgement is awaited this long, then `ask` answers NO_ANSWER.
+    this.#socket = io({
+      auth: { protocol: PROTOCOL_VERSION },
+      transports: ['polling', 'websocket'],
+      ackTimeout: ACK_TIMEOUT_MS,
+    });
+    this.#socket.on('connect', () => {
+      const again = this.#wasConnected;
+      this.#wasConnected = true;
+      this.#link = again ? 'back' : 'online';
+      if (!again) return;
+      this.#timers.later(() => {
+        if (this.#link === 'back') this.#link = 'online';
+      }, 4000);
+      for (const listener of this.#reconnected) listener();
+    });
+    this.#socket.on('disconnect', (reason) => {
+      this.#link = 'lost';
+      // socket.io reconnects by itself unless the server hung up on purpose; come back anyway.
+      if (reason === 'io server disconnect') this.#timers.later(() => this.#socket.connect(), 2000);
+    });
+    this.#socket.on('connect_error', () => {
+      this.#link = this.#wasConnected ? 'lost' : 'connecting';
+    });
+  }
+
+  /** Whether the server can hear us: first connecting, then online, lost, or back again. */
+  get link(): Link {
+    return this.#link;
+  }
+
+  /** Sends a command and waits for its acknowledgement; silence or a lost link answers NO_ANSWER. */
+  async ask<E extends ClientEventName>(name: E, payload: ClientPayload<E>): Promise<AckOf<E>> {
+    const emitWithAck = this.#socket.emitWithAck.bind(this.#socket) as Ask;
+    try {
+      return await emitWithAck(name, payload);
+    } catch {
+      return { ok: false, error: NO_ANSWER };
+    }
+  }
+
+  /** Hears one of the server's events, for as long as this connection lives. */
+  on<K extends ServerEventName>(name: K, listener: ServerToClientEvents[K]): void {
+    const on = this.#socket.on.bind(this.#socket) as On;
+    on(name, listener);
+  }
+
+  /** Runs `listener` each time the socket connects again after it was lost. */
+  onReconnect(listener: () => void): void {
+    this.#reconnected.push(listener);
+  }
+
+  close(): void {
+    this.#socket.disconnect();
+  }
+}
