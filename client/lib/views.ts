@@ -50,7 +50,6 @@ export interface Step {
   newRound: boolean;
 }
 
-
 /** A node's name as a command names it (the catalogue's `node` field): one of the friends. */
 export type Friend = (typeof FRIENDS)[number];
 
