@@ -1,15 +1,21 @@
-// npm run --silent scenario -- FILE.json
-// Prints the scenario's transcript on stdout; any problem is one line on stderr and exit 2.
+// npm run --silent scenario -- [--json] FILE.json
+// Prints the scenario's transcript on stdout (with --json: one JSON object, its transcript,
+// chosen values and findings); any problem is one line on stderr and exit 2.
 import { readFileSync } from 'node:fs';
-import { ScenarioError, parseScenario, runScenario } from '../shared/scenario.ts';
+import { ScenarioError, parseScenario, runScenario, scenarioReport } from '../shared/scenario.ts';
+
+const USAGE = 'usage: npm run --silent scenario -- [--json] FILE.json';
 
 function fail(message: string): never {
   process.stderr.write(`${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(2);
 }
 
-const file = process.argv[2];
-if (!file || process.argv.length > 3) fail('usage: npm run --silent scenario -- FILE.json');
+const args = process.argv.slice(2);
+const json = args[0] === '--json';
+const files = json ? args.slice(1) : args;
+const file = files[0];
+if (!file || files.length > 1 || file.startsWith('--')) fail(USAGE);
 
 let text: string;
 try {
@@ -18,15 +24,28 @@ try {
   fail(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
 }
 
-let json: unknown;
+let input: unknown;
 try {
-  json = JSON.parse(text);
+  input = JSON.parse(text);
 } catch (err) {
   fail(`${file}: not valid JSON (${(err as Error).message})`);
 }
 
 try {
-  process.stdout.write(runScenario(parseScenario(json)).transcript);
+  const scenario = parseScenario(input);
+  const run = runScenario(scenario);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(scenarioReport(run), null, 2)}\n`);
+  } else {
+    process.stdout.write(run.transcript);
+    // The notebook prints nothing about it, so the transcript does not either: a note on stderr.
+    if (scenario.quorum > scenario.nodes.length) {
+      process.stderr.write(
+        `${file}: note: quorum ${scenario.quorum} is more than the ${scenario.nodes.length} nodes, ` +
+          `so nothing can ever be chosen\n`,
+      );
+    }
+  }
 } catch (err) {
   if (err instanceof ScenarioError) fail(`${file}: ${err.message}`);
   throw err;

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import type { PaxosCommand, PaxosState } from './paxos/index.ts';
+import type { FindingKind, Message, PaxosCommand, PaxosState } from './paxos/index.ts';
 import {
   DELIVERY,
+  MEMORY,
+  MESSAGE_KINDS,
   VALUE_RULES,
+  checkInvariants,
   decide,
   evolve,
   initialPaxosState,
@@ -22,6 +25,12 @@ const name = z
   .refine((n) => !RESERVED_NAMES.has(n), 'is a reserved word');
 const value = z.string().min(1);
 const messageId = z.number().int().positive();
+const pick = {
+  message: messageId.optional(),
+  to: name.optional(),
+  from: name.optional(),
+  kind: z.enum(MESSAGE_KINDS).optional(),
+};
 
 const STEP_SCHEMAS = {
   newProposal: z.strictObject({ node: name, do: z.literal('newProposal'), value }),
@@ -35,12 +44,25 @@ const STEP_SCHEMAS = {
   }),
   deliver: z.strictObject({
     do: z.literal('deliver'),
-    message: messageId,
+    ...pick,
     answer: z.enum(['grant', 'reject']).optional(),
   }),
-  drop: z.strictObject({ do: z.literal('drop'), message: messageId }),
-  duplicate: z.strictObject({ do: z.literal('duplicate'), message: messageId }),
+  drop: z.strictObject({ do: z.literal('drop'), ...pick }),
+  duplicate: z.strictObject({ do: z.literal('duplicate'), ...pick }),
+  hold: z.strictObject({ do: z.literal('hold') }),
+  release: z.strictObject({ do: z.literal('release') }),
+  partition: z.strictObject({
+    do: z.literal('partition'),
+    groups: z.array(z.array(name).min(1)).min(1),
+  }),
+  heal: z.strictObject({ do: z.literal('heal') }),
+  crash: z.strictObject({ do: z.literal('crash'), node: name }),
+  recover: z.strictObject({ do: z.literal('recover'), node: name, memory: z.enum(MEMORY) }),
 } as const;
+
+/** Which message a deliver, drop or duplicate step acts on: its id, or the oldest matching one. */
+type Pick = { message?: number; to?: string; from?: string; kind?: Message['kind'] };
+const PICK_FIELDS = ['to', 'from', 'kind'] as const;
 
 const sayStep = z.strictObject({ say: z.string() });
 
@@ -90,12 +112,10 @@ function mainIssue(error: z.ZodError): string {
 export function parseScenario(input: unknown): Scenario {
   const head = header.safeParse(input);
   if (!head.success) throw new ScenarioError(mainIssue(head.error));
-  const { nodes, quorum } = head.data;
+  const { nodes } = head.data;
   const dup = nodes.find((n, i) => nodes.indexOf(n) !== i);
   if (dup) throw new ScenarioError(`node "${dup}" is listed twice`);
-  if (quorum > nodes.length) {
-    throw new ScenarioError(`quorum ${quorum} is more than the ${nodes.length} nodes`);
-  }
+  // A quorum above the number of nodes is allowed, as in the notebook: nothing can be chosen.
   const steps = head.data.steps.map((raw, i): ScenarioStep => {
     const n = i + 1;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -116,9 +136,29 @@ export function parseScenario(input: unknown): Scenario {
     const parsed = STEP_SCHEMAS[kind as keyof typeof STEP_SCHEMAS].safeParse(raw);
     if (!parsed.success) throw new ScenarioError(mainIssue(parsed.error), n);
     const step = parsed.data;
+    if (
+      'message' in step ||
+      step.do === 'deliver' ||
+      step.do === 'drop' ||
+      step.do === 'duplicate'
+    ) {
+      const p = step as Pick;
+      const fields = PICK_FIELDS.filter((f) => p[f] !== undefined);
+      if (p.message === undefined && fields.length === 0) {
+        throw new ScenarioError(
+          'say which message: "message", or at least one of "to", "from", "kind"',
+          n,
+        );
+      }
+      if (p.message !== undefined && fields.length > 0) {
+        throw new ScenarioError(`give either "message" or "to", "from", "kind", not both`, n);
+      }
+    }
     const named = [
       'node' in step ? step.node : undefined,
       ...('to' in step ? [step.to].flat() : []),
+      'from' in step ? step.from : undefined,
+      ...('groups' in step ? step.groups.flat() : []),
     ];
     const unknown = named.find((x) => x !== undefined && !nodes.includes(x));
     if (unknown !== undefined) {
@@ -129,7 +169,25 @@ export function parseScenario(input: unknown): Scenario {
   return { ...head.data, steps };
 }
 
-function toCommand(step: Exclude<ScenarioStep, { say: string }>): PaxosCommand {
+/** The message a step picks: by id, or the oldest in flight matching its fields (a problem if none). */
+function picked(state: PaxosState, p: Pick): number {
+  if (p.message !== undefined) return p.message;
+  const found = state.inFlight.find(
+    (m) =>
+      (p.to === undefined || m.to === p.to) &&
+      (p.from === undefined || m.from === p.from) &&
+      (p.kind === undefined || m.kind === p.kind),
+  );
+  if (!found) {
+    const fields = PICK_FIELDS.filter((f) => p[f] !== undefined)
+      .map((f) => `${f} "${p[f]!}"`)
+      .join(' and ');
+    throw new Error(`no message in flight matches ${fields}`);
+  }
+  return found.id;
+}
+
+function toCommand(state: PaxosState, step: Exclude<ScenarioStep, { say: string }>): PaxosCommand {
   switch (step.do) {
     case 'newProposal':
       return { type: step.do, node: step.node, value: step.value };
@@ -139,10 +197,21 @@ function toCommand(step: Exclude<ScenarioStep, { say: string }>): PaxosCommand {
     case 'propose':
       return { type: step.do, node: step.node, value: step.value, to: step.to };
     case 'deliver':
-      return { type: 'deliver', messageId: step.message, answer: step.answer };
+      return { type: 'deliver', messageId: picked(state, step), answer: step.answer };
     case 'drop':
     case 'duplicate':
-      return { type: step.do, messageId: step.message };
+      return { type: step.do, messageId: picked(state, step) };
+    case 'hold':
+      return { type: 'hold' };
+    case 'release':
+    case 'heal':
+      return { type: step.do };
+    case 'partition':
+      return { type: 'partition', groups: step.groups };
+    case 'crash':
+      return { type: 'crash', node: step.node };
+    case 'recover':
+      return { type: 'recover', node: step.node, memory: step.memory };
   }
 }
 
@@ -171,7 +240,13 @@ export function runScenario(scenario: Scenario): ScenarioRun {
       transcript += `${step.say}\n`;
       return;
     }
-    const decision = decide(state, toCommand(step));
+    let command: PaxosCommand;
+    try {
+      command = toCommand(state, step);
+    } catch (err) {
+      throw new ScenarioError((err as Error).message, i + 1);
+    }
+    const decision = decide(state, command);
     if (!decision.ok) {
       const { error } = decision;
       if (error.seedLine !== undefined) transcript += `${error.seedLine}\n`;
@@ -185,4 +260,19 @@ export function runScenario(scenario: Scenario): ScenarioRun {
     }
   });
   return { transcript, state };
+}
+
+/** What `--json` prints: the transcript, the distinct chosen values in the order chosen, the findings. */
+export interface ScenarioReport {
+  transcript: string;
+  chosen: string[];
+  findings: { kind: FindingKind; explanation: string }[];
+}
+
+export function scenarioReport(run: ScenarioRun): ScenarioReport {
+  return {
+    transcript: run.transcript,
+    chosen: [...new Set(run.state.chosen.map((c) => c.value))],
+    findings: checkInvariants(run.state).map(({ kind, explanation }) => ({ kind, explanation })),
+  };
 }

@@ -1,3 +1,5 @@
+import type { PaxosState } from './types.ts';
+
 /*
  * Copy-on-write helpers for the fold. evolve never changes an object it was
  * given (old states stay valid: the client animates between them and a replay
@@ -29,4 +31,26 @@ export function withEntry<T>(record: Record<string, T>, key: string, value: T): 
   const out = { ...record };
   out[key] = value;
   return out;
+}
+
+/**
+ * A fresh object equal to `s`, for evolve to fill in before it returns it: one
+ * literal, so every state has one hidden class and the key order of the JSON.
+ * `network` is set only when the state has one: a log without faults folds to
+ * the same JSON as before faults existed.
+ */
+export function copyState(s: PaxosState): PaxosState {
+  const next: PaxosState = {
+    config: s.config,
+    proposalCounter: s.proposalCounter,
+    nextMessageId: s.nextMessageId,
+    acceptors: s.acceptors,
+    proposers: s.proposers,
+    inFlight: s.inFlight,
+    tallies: s.tallies,
+    chosen: s.chosen,
+    findings: s.findings,
+  };
+  if (s.network !== undefined) next.network = s.network;
+  return next;
 }

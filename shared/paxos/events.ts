@@ -1,4 +1,8 @@
-import type { Message, Reply, Request } from './types.ts';
+import type { DelayRule, Message, MessageFilter, Reply, Request } from './types.ts';
+
+/** How a node recovers: with its disk (promise and accepted kept) or with amnesia. */
+export const MEMORY = ['kept', 'lost'] as const;
+export type Memory = (typeof MEMORY)[number];
 
 /**
  * Commands ask; events record what happened. `decide(state, command)` turns a
@@ -16,7 +20,27 @@ export type PaxosCommand =
   /** Network control (manual delivery): deliver a message in flight to its receiver. */
   | { type: 'deliver'; messageId: number; answer?: 'grant' | 'reject' }
   | { type: 'drop'; messageId: number }
-  | { type: 'duplicate'; messageId: number };
+  | { type: 'duplicate'; messageId: number }
+  /**
+   * The host's faults (network.ts). `hold`: from now on, messages matching the
+   * filter stay in flight (no field: every message), e.g. `{ type: 'hold', node: 'Cal' }`.
+   */
+  | ({ type: 'hold' } & MessageFilter)
+  /** Back to the round's delivery policy: the host's holds and delays end; nothing is delivered. */
+  | { type: 'release' }
+  /** From now on, matching messages wait `steps` steps before `step` delivers them (0: no longer). */
+  | ({ type: 'delay' } & DelayRule)
+  /** A message between two groups is lost; nodes in no group form one more group. */
+  | { type: 'partition'; groups: string[][] }
+  | { type: 'heal' }
+  /** The node answers nothing and sends nothing; messages to it are lost. */
+  | { type: 'crash'; node: string }
+  | { type: 'recover'; node: string; memory: Memory }
+  /**
+   * One step of the network's clock: delivers the oldest due message in flight
+   * (or `messageId`), outside players' inboxes. A server timer issues these to auto-play.
+   */
+  | { type: 'step'; messageId?: number };
 
 export type PaxosCommandType = PaxosCommand['type'];
 
@@ -37,7 +61,21 @@ export type PaxosEvent =
   /** `Amy chose : Openhimer`: the propose loop ends. */
   | { type: 'proposeChose'; node: string; value: string }
   /** The loop stopped retrying (only reachable when the seed itself would loop forever). */
-  | { type: 'proposeGaveUp'; node: string; attempts: number };
+  | { type: 'proposeGaveUp'; node: string; attempts: number }
+  /** The host's faults, one event each (their lines: docs/PROTOCOL.md, "Faults"). */
+  | { type: 'held'; rule: MessageFilter }
+  | { type: 'released' }
+  | { type: 'delayed'; rule: DelayRule }
+  | { type: 'partitioned'; groups: string[][] }
+  | { type: 'healed' }
+  | { type: 'nodeCrashed'; node: string }
+  | { type: 'nodeRecovered'; node: string; memory: Memory }
+  /** The network's clock reached `step`; `messageId` is the message this step delivers next, if any. */
+  | { type: 'stepped'; step: number; messageId: number | null }
+  /** A message that just entered flight may not be stepped before step `until`. */
+  | { type: 'messageDelayed'; messageId: number; until: number }
+  /** The network lost a message: to `crashed` (a crashed receiver) or, when null, to the partition. */
+  | { type: 'messageLost'; messageId: number; crashed: string | null };
 
 export type PaxosEventType = PaxosEvent['type'];
 
@@ -54,7 +92,14 @@ export interface PaxosError {
     | 'no_promise_quorum'
     | 'too_few_nodes'
     | 'not_manual'
-    | 'bad_value';
+    | 'bad_value'
+    | 'crashed'
+    | 'not_crashed'
+    | 'bad_partition'
+    | 'not_partitioned'
+    | 'nothing_held'
+    | 'nothing_in_flight'
+    | 'in_inbox';
   message: string;
   seedLine?: string;
 }

@@ -1,8 +1,15 @@
 import { acceptorAfter, acceptorState } from './acceptor.ts';
-import { append, withEntry, withoutAt } from './copy.ts';
+import { append, copyState, withEntry, withoutAt } from './copy.ts';
 import type { PaxosEvent } from './events.ts';
 import { isRequest } from './events.ts';
-import { liveTallies, observeGrantBelowPromise, observeVote } from './observer.ts';
+import { evolveFault, networkWithoutDue } from './faults.ts';
+import {
+  liveTallies,
+  observeForgetting,
+  observeGrantBelowPromise,
+  observeLoss,
+  observeVote,
+} from './observer.ts';
 import {
   copyProposer,
   idleProposer,
@@ -37,28 +44,13 @@ export function initialPaxosState(config: PaxosConfig): PaxosState {
 /*
  * evolve runs once per event of every room log (bench/engine.ts measures it), so
  * it is written for V8: a new state is made by `copyState` and then filled in
- * before anyone else sees it, so all states have one hidden class and the key
+ * before anyone else sees it (copy.ts), so all states have one hidden class and the key
  * order of the JSON; proposers, loops and acceptors likewise come from one
  * function each (proposer.ts, acceptor.ts); records are copied by `withEntry`.
  * Work an event cannot need is skipped (see `liveTallies` below). Every state it
  * returns serialises exactly as the plain spread-based version did
  * (test/paxos/evolve-reference.test.ts).
  */
-
-/** A fresh object equal to `s`, for evolve to fill in before it returns it. */
-function copyState(s: PaxosState): PaxosState {
-  return {
-    config: s.config,
-    proposalCounter: s.proposalCounter,
-    nextMessageId: s.nextMessageId,
-    acceptors: s.acceptors,
-    proposers: s.proposers,
-    inFlight: s.inFlight,
-    tallies: s.tallies,
-    chosen: s.chosen,
-    findings: s.findings,
-  };
-}
 
 /**
  * `after` (the proposer `before` became) with its propose loop waiting on
@@ -165,6 +157,13 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
       if (reply.granted && before.promisedId !== null && before.promisedId > request.proposalId) {
         next.findings = observeGrantBelowPromise(next.findings, request, before.promisedId);
       }
+      if (state.network !== undefined) {
+        next.network = networkWithoutDue(state, request.id);
+        const { forgotten } = state.network;
+        if (reply.granted && forgotten.length > 0) {
+          next.findings = observeForgetting(next.findings, forgotten, request, reply);
+        }
+      }
       if (request.kind === 'acceptRequest') {
         if (reply.granted) {
           const seen = observeVote(next, request.to, request.proposalId, request.value);
@@ -182,6 +181,7 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
       if (isRequest(reply)) throw new Error(`message ${reply.id} is not a reply`);
       const next = copyState(state);
       next.inFlight = withoutAt(state.inFlight, at);
+      if (state.network !== undefined) next.network = networkWithoutDue(state, reply.id);
       const proposer = state.proposers[reply.to];
       if (proposer) {
         const handled = proposerAfterReply(proposer, reply, state.config);
@@ -190,11 +190,14 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
       }
       return next;
     }
-    case 'messageDropped': {
+    case 'messageDropped':
+    case 'messageLost': {
+      // Dropped by the host or lost to a crash or a partition: gone either way.
       const at = flightIndex(state, event.messageId);
       const m = state.inFlight[at]!;
       const next = copyState(state);
       next.inFlight = withoutAt(state.inFlight, at);
+      if (state.network !== undefined) next.network = networkWithoutDue(state, m.id);
       const owner = isRequest(m) ? m.from : m.to;
       const proposer = state.proposers[owner];
       if (proposer) {
@@ -202,6 +205,7 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
         if (after !== proposer) next.proposers = withEntry(state.proposers, owner, after);
       }
       if (m.kind === 'acceptRequest') next.tallies = liveTallies(next);
+      if (event.type === 'messageLost') next.findings = observeLoss(next, m, event.crashed);
       return next;
     }
     case 'messageDuplicated': {
@@ -214,6 +218,16 @@ export function evolve(state: PaxosState, event: PaxosEvent): PaxosState {
     }
     case 'proposeFailed':
       return state;
+    case 'held':
+    case 'released':
+    case 'delayed':
+    case 'partitioned':
+    case 'healed':
+    case 'nodeCrashed':
+    case 'nodeRecovered':
+    case 'stepped':
+    case 'messageDelayed':
+      return evolveFault(state, event);
     case 'proposeChose':
     case 'proposeGaveUp': {
       const proposer = state.proposers[event.node];

@@ -1,12 +1,22 @@
 import type { PaxosEvent } from './events.ts';
 import { evolve } from './evolve.ts';
-import type { Message, PaxosState, Reply } from './types.ts';
+import { list } from './observer.ts';
+import type {
+  AcceptorState,
+  DelayRule,
+  Message,
+  MessageFilter,
+  MessageKind,
+  PaxosState,
+  Reply,
+} from './types.ts';
 
 /*
  * Renders events as the seed notebook prints them, character for character
  * (including its spelling `last_acepted`). Lines that the seed never prints,
- * because its network is instant, start with "~ " and appear only when
- * messages are held in flight.
+ * because its network is instant, start with "~ ": the network's lines appear
+ * when messages are held in flight (manual delivery, or from the round's first
+ * fault on), and the faults' own lines always (docs/PROTOCOL.md, "Faults").
  */
 
 /** Python's f-string of an optional value: `None` when absent. */
@@ -59,8 +69,44 @@ export function replyLines(reply: Reply, after: PaxosState): string[] {
   ];
 }
 
+const KIND_WORDS: Record<MessageKind, string> = {
+  promiseRequest: 'promise requests',
+  acceptRequest: 'accept requests',
+  promiseReply: 'promise replies',
+  acceptReply: 'accept replies',
+};
+
+/** `every message`, `messages to or from Cal`, `accept requests from Amy to Ben`. */
+function filterWords(filter: MessageFilter): string {
+  const { from, to, node, kind } = filter;
+  if (from === undefined && to === undefined && node === undefined && kind === undefined) {
+    return 'every message';
+  }
+  return (
+    (kind === undefined ? 'messages' : KIND_WORDS[kind]) +
+    (from === undefined ? '' : ` from ${from}`) +
+    (to === undefined ? '' : ` to ${to}`) +
+    (node === undefined ? '' : ` to or from ${node}`)
+  );
+}
+
+function memoryWords(a: AcceptorState): string {
+  const accepted = a.accepted ? `(${a.accepted.proposalId}, ${a.accepted.value})` : 'None';
+  return `promised ${py(a.promisedId)}, accepted ${accepted}`;
+}
+
+function delayWords(rule: DelayRule): string {
+  const what = filterWords(rule);
+  return rule.steps === 0
+    ? `~ the network no longer delays ${what}`
+    : `~ from now on the network delays ${what} by ${rule.steps} step${rule.steps === 1 ? '' : 's'}`;
+}
+
 export interface RenderOptions {
-  /** Print "~ " lines for sends, deliveries, drops and duplicates. Default: when delivery is manual. */
+  /**
+   * Print "~ " lines for sends, deliveries, drops and duplicates. Default: when
+   * delivery is manual or a fault command has been used in the round.
+   */
   network?: boolean;
 }
 
@@ -71,7 +117,8 @@ export function renderEvent(
   after: PaxosState,
   options: RenderOptions = {},
 ): string[] {
-  const network = options.network ?? before.config.delivery === 'manual';
+  const network =
+    options.network ?? (before.config.delivery === 'manual' || before.network !== undefined);
   const find = (id: number) => before.inFlight.find((m) => m.id === id)!;
   switch (event.type) {
     case 'proposalStarted':
@@ -103,6 +150,42 @@ export function renderEvent(
       return [`${event.node} chose : ${event.value}`];
     case 'proposeGaveUp':
       return [`${event.node} gave up after ${event.attempts} proposals`];
+    case 'held':
+      return event.rule.messageId !== undefined
+        ? [`~ the network holds #${event.rule.messageId}`]
+        : [`~ from now on the network holds ${filterWords(event.rule)}`];
+    case 'released':
+      return [
+        `~ the network releases its holds and delays: back to ${before.config.delivery} delivery`,
+      ];
+    case 'delayed':
+      return [delayWords(event.rule)];
+    case 'partitioned':
+      return [
+        `~ the network is partitioned into ${list(event.groups.map((g) => `{${g.join(', ')}}`))}`,
+      ];
+    case 'healed':
+      return ['~ the partition is healed'];
+    case 'nodeCrashed':
+      return [`~ ${event.node} crashed`];
+    case 'nodeRecovered': {
+      const memory = memoryWords(before.acceptors[event.node]!);
+      return event.memory === 'kept'
+        ? [`~ ${event.node} recovered with its disk (${memory})`]
+        : [`~ ${event.node} recovered with amnesia: it forgot (${memory})`];
+    }
+    case 'stepped':
+      return [`~ step ${event.step}${event.messageId === null ? ': nothing is due yet' : ''}`];
+    case 'messageDelayed':
+      return [`~ #${event.messageId} is delayed until step ${event.until}`];
+    case 'messageLost': {
+      const m = find(event.messageId);
+      const why =
+        event.crashed !== null
+          ? `${event.crashed} has crashed`
+          : `${m.from} and ${m.to} are on different sides of the partition`;
+      return [`~ #${m.id} ${describe(m)} was lost: ${why}`];
+    }
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

@@ -151,6 +151,15 @@ export interface AcceptReply extends ReplyBase {
 export type Reply = PromiseReply | AcceptReply;
 export type Message = Request | Reply;
 
+/** The four kinds of message, as `Message['kind']` spells them. */
+export const MESSAGE_KINDS = [
+  'promiseRequest',
+  'acceptRequest',
+  'promiseReply',
+  'acceptReply',
+] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
 /** A value the observer saw chosen: a quorum accepted (proposalId, value). */
 export interface Chosen {
   proposalId: number;
@@ -169,6 +178,14 @@ export const FINDING_KINDS = [
   'two_values_chosen',
   'two_values_one_proposal',
   'grant_below_promise',
+  /** An acceptor that recovered with amnesia promised without reporting a value it had accepted. */
+  'forgot_accepted',
+  /** An acceptor that recovered with amnesia granted a request below a promise it had made. */
+  'forgot_promise',
+  /** A message lost to a crash or a partition left a proposal unable to reach its quorum. */
+  'lost_quorum',
+  /** The quorum is larger than the round's nodes: nothing can ever be chosen (liveness). */
+  'quorum_above_nodes',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -192,4 +209,62 @@ export interface PaxosState {
   tallies: Tally[];
   chosen: Chosen[];
   findings: Finding[];
+  /**
+   * The host's faults (network.ts): absent until the first fault command of a
+   * round, so that logs without faults fold to the same JSON as before.
+   */
+  network?: NetworkState;
+}
+
+/**
+ * Which messages a hold or a delay matches: every given field must match, and
+ * none given matches every message. `node` matches messages to or from it.
+ * Example: `{ to: 'Cal', kind: 'acceptRequest' }`.
+ */
+export interface MessageFilter {
+  from?: string;
+  to?: string;
+  node?: string;
+  kind?: MessageKind;
+  messageId?: number;
+}
+
+/** Messages matching `filter` that enter flight are held until due `steps` steps later. */
+export interface DelayRule extends Omit<MessageFilter, 'messageId'> {
+  steps: number;
+}
+
+/** A message in flight that `step` may not deliver before step `step`. */
+export interface Due {
+  messageId: number;
+  step: number;
+}
+
+/** What an acceptor knew when it recovered with amnesia (merged over repeated amnesias). */
+export interface Forgotten {
+  node: string;
+  promisedId: number | null;
+  accepted: Accepted | null;
+}
+
+/**
+ * The state the fault commands change during a round. Example, with Cal down
+ * and Amy and Ben cut off from the rest:
+ * `{ holds: [], delays: [], partition: [['Amy', 'Ben'], ['Cal', 'Dan', 'Eva']],
+ *    crashed: ['Cal'], step: 0, due: [], forgotten: [] }`.
+ */
+export interface NetworkState {
+  /** The host's holds, in the order given (`{}`: hold everything). */
+  holds: MessageFilter[];
+  delays: DelayRule[];
+  /** Groups of nodes; a message between two groups is lost. Null: no partition. */
+  partition: string[][] | null;
+  /** Crashed nodes, in the order they crashed. */
+  crashed: string[];
+  /** Steps taken by `step` commands so far. */
+  step: number;
+  /** Delayed messages still in flight and the step each is due at. */
+  due: Due[];
+  /** The observer's memory of what amnesiac acceptors forgot (never shown to nodes). */
+  forgotten: Forgotten[];
 }

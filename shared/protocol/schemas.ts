@@ -6,7 +6,8 @@
  * from here, so zod stays out of the player bundle.
  */
 import { z } from 'zod';
-import { DELIVERY, VALUE_RULES } from '../paxos/types.ts';
+import { MEMORY } from '../paxos/events.ts';
+import { DELIVERY, MESSAGE_KINDS, VALUE_RULES } from '../paxos/types.ts';
 import { NODE_NAME_MAX, ROOM_TITLE_MAX, VALUE_MAX } from '../names.ts';
 import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/settings.ts';
 import { ACCEPTOR_MODES, BOT_KINDS, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
@@ -142,6 +143,15 @@ export const FIELDS = {
   answer,
   optionalAnswer: answer.optional(),
   networkAction: z.enum(['deliver', 'drop', 'duplicate']),
+  /* The host's faults. */
+  optionalNode: nodeName.optional(),
+  optionalMessageKind: z.enum(MESSAGE_KINDS).optional(),
+  optionalMessageId: messageId.optional(),
+  /** A delay in steps of the network's clock (0 ends a delay). */
+  steps: z.number().int().min(0).max(1000),
+  /** A partition: groups of nodes (the nodes in none form one more group). */
+  groups: z.array(z.array(nodeName).min(1).max(14)).min(1).max(14),
+  memory: z.enum(MEMORY),
   botKind,
   optionalBotKind: botKind.optional(),
   playerId,

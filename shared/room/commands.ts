@@ -200,6 +200,79 @@ export const COMMANDS = {
     ack: 'done',
     doc: 'Delivers, drops or duplicates a message in flight.',
   },
+  /*
+   * The host's faults (shared/paxos/network.ts; docs/PROTOCOL.md, "Faults"). Not on the wire
+   * yet: each becomes `wire: true` when the edge's tests (test/server/bad-input.test.ts,
+   * fuzz.test.ts) list a valid payload for it; the rule and its events are done.
+   */
+  'host:hold': {
+    who: 'host',
+    wire: false,
+    payload: {
+      from: 'optionalNode',
+      to: 'optionalNode',
+      node: 'optionalNode',
+      kind: 'optionalMessageKind',
+      messageId: 'optionalMessageId',
+    },
+    ack: 'done',
+    doc: 'From now on holds the matching messages in flight (no field: every message).',
+  },
+  'host:release': {
+    who: 'host',
+    wire: false,
+    payload: {},
+    ack: 'done',
+    doc: "Ends the host's holds and delays; delivers nothing by itself.",
+  },
+  'host:delay': {
+    who: 'host',
+    wire: false,
+    payload: {
+      from: 'optionalNode',
+      to: 'optionalNode',
+      node: 'optionalNode',
+      kind: 'optionalMessageKind',
+      steps: 'steps',
+    },
+    ack: 'done',
+    doc: 'From now on the matching messages wait this many steps (0: no longer).',
+  },
+  'host:step': {
+    who: 'host',
+    wire: false,
+    payload: { messageId: 'optionalMessageId' },
+    ack: 'done',
+    doc: 'Delivers the oldest due message in flight (or this one) and advances the step count.',
+  },
+  'host:partition': {
+    who: 'host',
+    wire: false,
+    payload: { groups: 'groups' },
+    ack: 'done',
+    doc: 'Splits the nodes into groups: a message between two groups is lost.',
+  },
+  'host:heal': {
+    who: 'host',
+    wire: false,
+    payload: {},
+    ack: 'done',
+    doc: 'Ends the partition.',
+  },
+  'host:crash': {
+    who: 'host',
+    wire: false,
+    payload: { node: 'node' },
+    ack: 'done',
+    doc: 'The node answers nothing and sends nothing; messages to it are lost.',
+  },
+  'host:recover': {
+    who: 'host',
+    wire: false,
+    payload: { node: 'node', memory: 'memory' },
+    ack: 'done',
+    doc: 'The node is back, with its disk (memory "kept") or with amnesia ("lost").',
+  },
   'host:pause': {
     who: 'host',
     wire: true,

@@ -20,6 +20,44 @@ const REFUSALS: Record<Exclude<Who, 'anyone'>, string> = {
   player: 'Only a player in this room can do that.',
 };
 
+type FaultName =
+  | 'host:hold'
+  | 'host:release'
+  | 'host:delay'
+  | 'host:step'
+  | 'host:partition'
+  | 'host:heal'
+  | 'host:crash'
+  | 'host:recover';
+
+/** The host's fault command as the Paxos engine's command. */
+function faultCommand(command: Extract<RoomCommand, { type: FaultName }>): PaxosCommand {
+  switch (command.type) {
+    case 'host:hold': {
+      const { from, to, node, kind, messageId } = command;
+      return { type: 'hold', from, to, node, kind, messageId };
+    }
+    case 'host:delay': {
+      const { from, to, node, kind, steps } = command;
+      return { type: 'delay', from, to, node, kind, steps };
+    }
+    case 'host:step':
+      return command.messageId === undefined
+        ? { type: 'step' }
+        : { type: 'step', messageId: command.messageId };
+    case 'host:partition':
+      return { type: 'partition', groups: command.groups };
+    case 'host:crash':
+      return { type: 'crash', node: command.node };
+    case 'host:recover':
+      return { type: 'recover', node: command.node, memory: command.memory };
+    case 'host:release':
+      return { type: 'release' };
+    case 'host:heal':
+      return { type: 'heal' };
+  }
+}
+
 /** Who may send each command is written in its catalogue entry; this only compares. */
 function authorize(command: RoomCommand, actor: Actor): RoomDecision | null {
   const who = COMMANDS[command.type].who as Who;
@@ -231,6 +269,19 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       const paxosCommand: PaxosCommand =
         action === 'deliver' ? { type: 'deliver', messageId, answer } : { type: action, messageId };
       const moved = paxosEvents(state, paxosCommand, null);
+      return moved.ok ? ok(...consequences(state, moved.events)) : moved;
+    }
+    case 'host:hold':
+    case 'host:release':
+    case 'host:delay':
+    case 'host:step':
+    case 'host:partition':
+    case 'host:heal':
+    case 'host:crash':
+    case 'host:recover': {
+      // The rules of each fault are the engine's (shared/paxos/decide-faults.ts).
+      if (!round) return fail('conflict', 'No round is being played.');
+      const moved = paxosEvents(state, faultCommand(command), null);
       return moved.ok ? ok(...consequences(state, moved.events)) : moved;
     }
     default: {

@@ -35,10 +35,23 @@ function nodesOf(envelope: Envelope, before: RoomState): string[] {
       return [e.reply.from, e.reply.to];
     case 'replyDelivered':
     case 'messageDropped':
-    case 'messageDuplicated': {
+    case 'messageDuplicated':
+    case 'messageLost':
+    case 'messageDelayed': {
       const m = before.round?.paxos.inFlight.find((x) => x.id === e.messageId);
       return m ? [m.from, m.to] : [];
     }
+    case 'nodeCrashed':
+    case 'nodeRecovered':
+      return [e.node];
+    // The host's network-wide faults are everyone's news.
+    case 'held':
+    case 'released':
+    case 'delayed':
+    case 'partitioned':
+    case 'healed':
+    case 'stepped':
+      return [];
   }
 }
 

@@ -26,11 +26,21 @@ function redactPaxos(paxos: PaxosState, seat: string): PaxosState {
     acceptors[node] = node === seat ? paxos.acceptors[node]! : { promisedId: null, accepted: null };
     proposers[node] = node === seat ? paxos.proposers[node]! : idleProposer();
   }
+  const inFlight = paxos.inFlight.filter((m) => m.from === seat || m.to === seat);
+  const visible = new Set(inFlight.map((m) => m.id));
+  // The network's shape (holds, partition, crashes) is the room's weather, seen by all; what
+  // amnesiac acceptors forgot is the observer's, and others' delayed messages are others'.
+  const network = paxos.network && {
+    ...paxos.network,
+    due: paxos.network.due.filter((d) => visible.has(d.messageId)),
+    forgotten: paxos.network.forgotten.filter((f) => f.node === seat),
+  };
   return {
     ...paxos,
     acceptors,
     proposers,
-    inFlight: paxos.inFlight.filter((m) => m.from === seat || m.to === seat),
+    ...(network ? { network } : {}),
+    inFlight,
     tallies: [],
     chosen: [],
     findings: [],

@@ -174,11 +174,6 @@ describe('scenario files: what is refused, and where', () => {
   it.each([
     ['a quorum of the wrong type', { ...BASE, quorum: '2', steps: [] }, '"quorum" Invalid input'],
     [
-      'a quorum above the nodes',
-      { ...BASE, quorum: 4, steps: [] },
-      'quorum 4 is more than the 3 nodes',
-    ],
-    [
       'an extra key in the header',
       { ...BASE, steps: [], colour: 'red' },
       'unrecognized key "colour"',
