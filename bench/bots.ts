@@ -58,6 +58,8 @@ export class Load {
     private readonly url: string,
     private readonly players: number,
     private readonly roomSize: number,
+    /** The bots' local address (bench/abuse.ts: 127.0.0.x, a client address of their own). */
+    private readonly localAddress?: string,
   ) {}
 
   private inWindow(t0: number): boolean {
@@ -70,7 +72,8 @@ export class Load {
       forceNew: true,
       reconnection: false,
       auth: { protocol: PROTOCOL_VERSION },
-    });
+      ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+    } as Parameters<typeof connectClient>[1]);
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', reject);
@@ -190,6 +193,8 @@ export class Load {
     const start = performance.now();
     this.window = [start + warmupMs, start + warmupMs + measureMs];
     for (const bot of this.bots) {
+      // A run after another (bench/abuse.ts) replaces the bot's loop instead of adding one.
+      clearTimeout(bot.timer);
       const tick = () => {
         if (performance.now() >= this.window[1]) return;
         this.act(bot);

@@ -77,7 +77,7 @@ export class GroupCommit<T> {
         return;
       }
       try {
-        if (w.envelopes.length > 0) this.store.append(w.room, w.envelopes, w.change, w.live);
+        if (w.envelopes.length > 0) this.store.appendBatch([w]);
       } catch (err) {
         this.logger.error(`room ${w.room}: commit failed`, err);
         broken.add(w.room);

@@ -6,7 +6,6 @@ import {
   linesFor,
   readableLines,
   roomEventLines,
-  roomTranscript,
   seatView,
 } from '../shared/room/index.ts';
 
@@ -34,15 +33,17 @@ export function fogRound(state: RoomState): boolean {
   return fogged(state, '');
 }
 
+/**
+ * Every printed line of a room's log up to a seq (server/transcripts.ts keeps
+ * them, so a view does not fold the whole log again).
+ */
+export type LinesOf = (upTo: number) => readonly TranscriptLine[];
+
 /** A snapshot as this audience may see it: for a fogged seat, its view and the lines it may read. */
-export function snapshotFor(
-  state: RoomState,
-  who: Audience,
-  log: () => readonly Envelope[],
-): Snapshot {
+export function snapshotFor(state: RoomState, who: Audience, lines: LinesOf): Snapshot {
   const seat = fogSeat(state, who);
   if (seat === null) return { state };
-  return { state: seatView(state, seat), lines: readableLines(roomTranscript(log()), state, seat) };
+  return { state: seatView(state, seat), lines: readableLines(lines(state.seq), state, seat) };
 }
 
 /** What one socket receives for a committed batch. */
@@ -65,7 +66,7 @@ export class FogBatch {
     private readonly envelopes: Envelope[],
     private readonly before: RoomState,
     private readonly after: RoomState,
-    private readonly log: () => readonly Envelope[],
+    private readonly linesOf: LinesOf,
   ) {}
 
   for(who: Audience): Delivery {
@@ -115,9 +116,9 @@ export class FogBatch {
     return this.lines;
   }
 
-  /** The room's whole transcript, this batch included (it is in the store before it is sent). */
+  /** The room's whole transcript up to this batch (it is in the store before it is sent). */
   private allLines(): TranscriptLine[] {
-    this.transcript ??= roomTranscript(this.log());
+    this.transcript ??= [...this.linesOf(this.after.seq)];
     return this.transcript;
   }
 }

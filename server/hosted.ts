@@ -1,5 +1,6 @@
 import type { ErrorBody } from '../shared/protocol/index.ts';
 import type { Actor, Envelope, RoomCommand, RoomState } from '../shared/room/index.ts';
+import type { RoundStart } from './caps.ts';
 import type { Credential } from './store/sqlite.ts';
 
 /*
@@ -44,6 +45,8 @@ export interface Submission {
   command: RoomCommand;
   actor: Actor;
   grant: Credential | undefined;
+  /** Told how many events the command wrote, once they are committed (the edge's per-address budget). */
+  meter: ((events: number) => void) | undefined;
   resolve: (result: RunResult) => void;
 }
 
@@ -63,6 +66,8 @@ export interface Hosted {
   subscribers: number;
   /** Sockets bound to each player: presence changes at the first and the last. */
   connections: Map<string, number>;
+  /** Where the round of `latest` started (the round cap counts from there). */
+  roundStart: RoundStart | null;
 }
 
 /** A decided command on its way through the group commit. */
@@ -73,6 +78,7 @@ export interface InFlight {
   /** A person (the host or a player who is not a bot) gave the command. */
   person: boolean;
   gone: { playerId: string; reason: 'left' | 'kicked' }[];
+  meter: ((events: number) => void) | undefined;
   resolve: (result: RunResult) => void;
 }
 
@@ -81,7 +87,11 @@ export const INTERNAL: ErrorBody = {
   message: 'The server failed to handle that; nothing changed. Try again.',
 };
 
-export const newHosted = (code: string, state: RoomState): Hosted => ({
+export const newHosted = (
+  code: string,
+  state: RoomState,
+  roundStart: RoundStart | null = null,
+): Hosted => ({
   code,
   state,
   latest: state,
@@ -90,4 +100,5 @@ export const newHosted = (code: string, state: RoomState): Hosted => ({
   draining: false,
   subscribers: 0,
   connections: new Map(),
+  roundStart,
 });

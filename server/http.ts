@@ -6,10 +6,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
 import { roomCode } from '../shared/protocol/schemas.ts';
-import { publicLog, roomTranscript, transcriptText } from '../shared/room/index.ts';
-import type { Envelope } from '../shared/room/index.ts';
+import type { AddressBook, AddressRecord } from './limits.ts';
+import { requestAddress } from './limits.ts';
 import type { Logger } from './log.ts';
-import type { SqliteStore } from './store/sqlite.ts';
+import type { TokenBucket } from './ratelimit.ts';
+import type { Transcripts } from './transcripts.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -119,15 +120,35 @@ function apiError(res: Response, status: number, code: string, message: string):
   res.status(status).json({ error: { code, message } });
 }
 
+/** 429 with the seconds until the budget lets one request through again. */
+function tooMany(res: Response, bucket: TokenBucket, message: string): void {
+  res.setHeader(
+    'Retry-After',
+    String(Math.min(3600, Math.max(1, Math.ceil(bucket.waitMs() / 1000)))),
+  );
+  apiError(res, 429, 'rate_limited', message);
+}
+
+/** How long a refusal past the HTTP budget is held back at most. */
+const HOLD_MS = 1000;
+
+/** Join QR codes by URL: making one costs a millisecond or two, and a room's never changes. */
+const QR_CACHE = 256;
+const JSON_END = Buffer.from(']}');
+
 /**
  * The HTTP side: health, a room's transcript and log, the join QR code, and
  * the built client. Read-only: every change goes through the socket commands.
  */
 export function createHttpApp(deps: {
-  store: SqliteStore;
   logger: Logger;
   clientDir?: string;
+  transcripts: Transcripts;
+  /** Whether a room exists now (and is not being deleted by retention). */
+  exists: (code: string) => boolean;
+  book: AddressBook;
 }): express.Express {
+  const { book, transcripts } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
@@ -136,48 +157,125 @@ export function createHttpApp(deps: {
     res.json({ ok: true, version: VERSION, protocol: PROTOCOL_VERSION });
   });
 
+  const fromOf = (req: Request): AddressRecord =>
+    book.of(requestAddress(req, book.limits.trustProxy));
+
+  // Every API request takes a token of its address's HTTP budget (health and pages do not).
+  // Past it the 429 is held back until a token is due (at most a second): a client that
+  // loops without waiting then waits anyway, instead of costing the server thousands of
+  // refusals a second. When too many are held already it goes at once and closes the
+  // connection.
+  app.use('/api', (req, res, next) => {
+    const from = fromOf(req);
+    if (from.http.take()) return next();
+    const refuse = () => {
+      if (!res.writableEnded)
+        tooMany(res, from.http, 'Too many requests from your address: wait a few seconds.');
+    };
+    const cancel = book.hold(from, Math.min(HOLD_MS, from.http.waitMs()), () => {
+      res.off('close', gone);
+      refuse();
+    });
+    const gone = () => cancel?.();
+    if (cancel) {
+      res.once('close', gone);
+      return;
+    }
+    res.setHeader('Connection', 'close');
+    refuse();
+  });
+
   /**
-   * The room's log as anyone may read it (a fogged round being played is left
-   * out until it ends), or an error answer (400 bad code, 404 unknown room) and null.
+   * The room code of a request, or null when an answer went out: 400 for a
+   * malformed code, 429 once the address looked up too many unknown codes
+   * (then no lookup answers, so that a probe cannot tell live codes from dead).
    */
-  const logOf = (req: Request, res: Response): { code: string; log: Envelope[] } | null => {
+  const roomOf = (req: Request, res: Response): { code: string; from: AddressRecord } | null => {
     const parsed = roomCode.safeParse(req.params.code);
     if (!parsed.success) {
       apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad room code.');
       return null;
     }
-    const log = deps.store.load(parsed.data);
-    if (log.length === 0) {
-      apiError(res, 404, 'not_found', 'There is no room with that code.');
+    const from = fromOf(req);
+    if (from.lookups.empty()) {
+      tooMany(res, from.lookups, 'Too many unknown room codes from your address: wait a minute.');
       return null;
     }
-    return { code: parsed.data, log: publicLog(log) };
+    return { code: parsed.data, from };
   };
 
-  app.get('/api/rooms/:code/transcript.txt', (req, res) => {
-    const room = logOf(req, res);
+  const unknown = (res: Response, from: AddressRecord): void => {
+    from.lookups.take();
+    apiError(res, 404, 'not_found', 'There is no room with that code.');
+  };
+
+  /**
+   * A room's transcript from the cache (server/transcripts.ts): the events
+   * folded to bring it up to date are charged to the address's reads. A
+   * fogged round being played is left out until it ends.
+   */
+  const transcript = async (req: Request, res: Response, kind: 'text' | 'json') => {
+    const room = roomOf(req, res);
     if (!room) return;
-    res.type('text/plain; charset=utf-8').send(transcriptText(roomTranscript(room.log)));
-  });
+    const { from } = room;
+    const read = await transcripts.read(room.code, (events) => {
+      if (from.reads.empty()) return false;
+      from.reads.charge(events);
+      return true;
+    });
+    switch (read.kind) {
+      case 'not_found':
+        return unknown(res, from);
+      case 'too_large':
+        return apiError(
+          res,
+          413,
+          'too_large',
+          `This room's log has ${read.events} events, more than this server prints (MAX_ROOM_EVENTS).`,
+        );
+      case 'refused':
+        return tooMany(
+          res,
+          from.reads,
+          'Your address read too many big rooms: wait a few seconds.',
+        );
+      case 'ok': {
+        res.setHeader('ETag', read.etag);
+        res.type(kind === 'text' ? 'text/plain; charset=utf-8' : 'application/json');
+        if (req.fresh) {
+          res.status(304).end();
+          return;
+        }
+        // Bytes already made, written as they are: a request folds and copies nothing.
+        const chunks = kind === 'text' ? read.text : [...read.json, JSON_END];
+        res.setHeader('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
+        if (req.method === 'HEAD') {
+          res.end();
+          return;
+        }
+        for (const chunk of chunks) res.write(chunk);
+        res.end();
+        return;
+      }
+    }
+  };
 
-  app.get('/api/rooms/:code/transcript.json', (req, res) => {
-    const room = logOf(req, res);
-    if (room) res.json({ code: room.code, events: room.log });
-  });
+  app.get('/api/rooms/:code/transcript.txt', (req, res) => transcript(req, res, 'text'));
+  app.get('/api/rooms/:code/transcript.json', (req, res) => transcript(req, res, 'json'));
 
+  const qrCodes = new Map<string, string>();
   app.get('/api/rooms/:code/qr.svg', async (req, res) => {
-    const parsed = roomCode.safeParse(req.params.code);
-    if (!parsed.success) {
-      apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad room code.');
-      return;
-    }
-    if (!deps.store.hasRoom(parsed.data)) {
-      apiError(res, 404, 'not_found', 'There is no room with that code.');
-      return;
-    }
+    const room = roomOf(req, res);
+    if (!room) return;
+    if (!deps.exists(room.code)) return unknown(res, room.from);
     // The phone opens the address the host's browser used: the LAN address on a classroom network.
-    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}/r/${parsed.data}`;
-    const svg = await QRCode.toString(url, { type: 'svg', margin: 2 });
+    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}/r/${room.code}`;
+    let svg = qrCodes.get(url);
+    if (svg === undefined) {
+      svg = await QRCode.toString(url, { type: 'svg', margin: 2 });
+      if (qrCodes.size >= QR_CACHE) qrCodes.delete(qrCodes.keys().next().value!);
+      qrCodes.set(url, svg);
+    }
     res.type('image/svg+xml').send(svg);
   });
 

@@ -4,12 +4,30 @@
 // RATE_PER_SECOND and RATE_BURST (the per-socket command limit), PUBLIC_URL and
 // ALLOWED_ORIGINS (comma-separated: origins besides the server's own that may open sockets,
 // e.g. the address of a reverse proxy).
+//
+// Limits per client address (server/limits.ts says why each default is what a whole
+// class behind one school NAT address never reaches; docs/PROTOCOL.md "Limits"):
+//   MAX_SOCKETS_PER_ADDRESS (300)              connections open at once
+//   ADDRESS_RATE_PER_SECOND, ADDRESS_RATE_BURST (200, 1000)   commands, all sockets together
+//   ADDRESS_EVENTS_PER_SECOND, ADDRESS_EVENTS_BURST (1000, 5000)   events its commands write
+//   ADDRESS_READS_PER_SECOND, ADDRESS_READS_BURST (2000, 25000)    events folded to serve it
+//   ROOMS_PER_MINUTE (30)                      rooms created
+//   INVALID_PER_MINUTE, INVALID_BURST (60, 100)  invalid frames before its connection closes
+//   LOOKUP_FAILURES_PER_MINUTE, LOOKUP_FAILURES_BURST (30, 60)  unknown room codes looked up
+//   HTTP_RATE_PER_SECOND, HTTP_RATE_BURST (2, 120)  requests to /api
+//   MAX_ROUND_EVENTS (10000), MAX_ROOM_EVENTS (20000)  caps on a round and on a room's log
+//   TRUST_PROXY (0)  proxies whose X-Forwarded-For names the client; set only behind a proxy
+// Retention (server/expiry.ts): ROOM_IDLE_HOURS (336: a room no person acted in for 14 days
+// is deleted, log and tokens), ROOM_CLOSED_HOURS (48 after host:close), EXPIRY_SWEEP_MINUTES
+// (10). TRANSCRIPT_CACHE_MB (64): memory for cached transcripts (server/transcripts.ts).
 import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.ts';
+import { DEFAULT_TRANSCRIPT_CACHE_BYTES, createApp } from './app.ts';
+import { DEFAULT_RETENTION } from './expiry.ts';
+import { readLimits } from './limits.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { SqliteStore } from './store/sqlite.ts';
 
@@ -18,6 +36,15 @@ const port = Number(env.PORT ?? 3000);
 const host = env.HOST ?? '0.0.0.0';
 const dataDir = resolve(env.DATA_DIR ?? './data');
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/** A number from the environment, or the default when unset. */
+const number = (name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw}: expected a number > 0`);
+  return n;
+};
+const HOUR = 3_600_000;
 
 mkdirSync(dataDir, { recursive: true });
 const store = new SqliteStore(join(dataDir, 'movie-night.db'), {
@@ -34,6 +61,14 @@ const server = createApp({
     perSecond: Number(env.RATE_PER_SECOND ?? DEFAULT_RATE_LIMIT.perSecond),
     burst: Number(env.RATE_BURST ?? DEFAULT_RATE_LIMIT.burst),
   },
+  limits: readLimits(env),
+  retention: {
+    idleMs: number('ROOM_IDLE_HOURS', DEFAULT_RETENTION.idleMs / HOUR) * HOUR,
+    closedMs: number('ROOM_CLOSED_HOURS', DEFAULT_RETENTION.closedMs / HOUR) * HOUR,
+    everyMs: number('EXPIRY_SWEEP_MINUTES', DEFAULT_RETENTION.everyMs / 60_000) * 60_000,
+  },
+  transcriptCacheBytes:
+    number('TRANSCRIPT_CACHE_MB', DEFAULT_TRANSCRIPT_CACHE_BYTES / 2 ** 20) * 2 ** 20,
 });
 
 const { port: bound } = await server.listen(port, host);

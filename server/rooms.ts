@@ -7,6 +7,9 @@ import type {
   RoomState,
 } from '../shared/room/index.ts';
 import { evolveRoom, execute, foldRoom, isLive, mayChangeLiveness } from '../shared/room/index.ts';
+import { foldInSlices } from './fold.ts';
+import type { Caps, RoundStart } from './caps.ts';
+import { overCap, roundStartAfter } from './caps.ts';
 import type { Committed } from './commit.ts';
 import { GroupCommit } from './commit.ts';
 import type { Hosted, InFlight, RoomListener, RunResult, Submission, Transport } from './hosted.ts';
@@ -21,6 +24,7 @@ export { hashToken, newPlayerId, newToken } from './ids.ts';
 /** A client that is this many events behind gets a snapshot instead of the events. */
 export const SYNC_LIMIT = 500;
 const SYSTEM: Actor = { role: 'system' };
+const NO_CAPS: Caps = { maxRoundEvents: Infinity, maxRoomEvents: Infinity };
 
 /**
  * Hosts open rooms: one RoomState per room in memory, folded from its log on
@@ -39,6 +43,11 @@ export class RoomHost {
   private readonly rooms = new Map<string, Hosted>();
   private readonly commits: GroupCommit<InFlight>;
   private readonly listeners: RoomListener[] = [];
+  /** Rooms being folded by `preload`. */
+  private readonly loading = new Map<string, Promise<number | null>>();
+  /** Rooms being deleted by retention: they answer as if they never were. */
+  private readonly gone = new Set<string>();
+  private readonly caps: Caps;
 
   constructor(
     private readonly deps: {
@@ -46,8 +55,11 @@ export class RoomHost {
       clock: () => number;
       transport: Transport;
       logger: Logger;
+      /** The caps on a round's and a room's events (none when absent). */
+      caps?: Caps;
     },
   ) {
+    this.caps = deps.caps ?? NO_CAPS;
     this.commits = new GroupCommit(deps.store, deps.logger, (batch) => this.settle(batch));
   }
 
@@ -82,11 +94,6 @@ export class RoomHost {
     }
   }
 
-  /** The room's whole stored log. */
-  log(code: string): Envelope[] {
-    return this.deps.store.load(code);
-  }
-
   /** The room's committed state, loading it from the log if needed; null if there is no such room. */
   open(code: string): RoomState | null {
     return this.hosted(code)?.state ?? null;
@@ -95,10 +102,50 @@ export class RoomHost {
   private hosted(code: string): Hosted | null {
     const found = this.rooms.get(code);
     if (found) return found;
+    if (this.gone.has(code)) return null;
     const log = this.deps.store.load(code);
     if (log.length === 0) return null;
-    const state = foldRoom(log);
-    const hosted = newHosted(code, state);
+    return this.adopt(code, foldRoom(log), roundStartAfter(null, log));
+  }
+
+  /** Whether the room is in memory now (then nothing needs to be read to use it). */
+  loaded(code: string): boolean {
+    return this.rooms.has(code);
+  }
+
+  /**
+   * Brings a room into memory without stalling the server (folded in slices,
+   * server/fold.ts). Resolves to the number of events it read (0 if the room
+   * was in memory), or null if there is no such room. The room stays in
+   * memory until released, like one `open` loaded.
+   */
+  preload(code: string): Promise<number | null> {
+    if (this.rooms.has(code)) return Promise.resolve(0);
+    if (this.gone.has(code)) return Promise.resolve(null);
+    let loading = this.loading.get(code);
+    if (!loading) {
+      loading = this.fold(code).finally(() => this.loading.delete(code));
+      this.loading.set(code, loading);
+    }
+    return loading;
+  }
+
+  private async fold(code: string): Promise<number | null> {
+    const store = this.deps.store;
+    // Loaded meanwhile by a synchronous `open` (which may have written since), or expiring.
+    const folded = await foldInSlices(
+      (after, limit) => store.eventsAfter(code, after, limit),
+      () => !this.rooms.has(code) && !this.gone.has(code),
+    );
+    if (folded === 'stopped') return this.rooms.has(code) ? 0 : null;
+    if (folded === null) return null;
+    if (!this.rooms.has(code)) this.adopt(code, folded.state, folded.roundStart);
+    return folded.events;
+  }
+
+  /** A room folded from its log becomes a room in memory. */
+  private adopt(code: string, state: RoomState, start: RoundStart | null): Hosted {
+    const hosted = newHosted(code, state, start);
     this.rooms.set(code, hosted);
     // Nobody is connected to a room that was not in memory: the log may say
     // otherwise after a crash, so the system says they left. Bots have no
@@ -113,7 +160,9 @@ export class RoomHost {
 
   create(settings: RoomSettings): { code: string; hostToken: string; state: RoomState } {
     let code = newCode();
-    for (let tries = 1; this.rooms.has(code) || this.deps.store.hasRoom(code); tries++) {
+    const taken = (c: string) =>
+      this.rooms.has(c) || this.gone.has(c) || this.deps.store.hasRoom(c);
+    for (let tries = 1; taken(code); tries++) {
       if (tries >= 50) throw new Error('no free room code after 50 tries');
       code = newCode();
     }
@@ -161,12 +210,23 @@ export class RoomHost {
     return credential;
   }
 
+  /** The room a token opens, or null (unknown or revoked): proof of a code without looking it up. */
+  tokenRoom(token: string): string | null {
+    return this.deps.store.credential(hashToken(token))?.room ?? null;
+  }
+
   /**
    * Submits a command to its room's queue. Resolves once it is durable and
    * fanned out (or refused, or failed). A failure anywhere answers `internal`
    * and leaves the room as it was.
    */
-  run(code: string, command: RoomCommand, actor: Actor, grant?: Credential): Promise<RunResult> {
+  run(
+    code: string,
+    command: RoomCommand,
+    actor: Actor,
+    grant?: Credential,
+    meter?: (events: number) => void,
+  ): Promise<RunResult> {
     let hosted: Hosted | null;
     try {
       hosted = this.hosted(code);
@@ -179,7 +239,7 @@ export class RoomHost {
     }
     const room = hosted;
     return new Promise((resolve) => {
-      room.queue.push({ command, actor, grant, resolve });
+      room.queue.push({ command, actor, grant, meter, resolve });
       this.drain(room);
     });
   }
@@ -198,11 +258,13 @@ export class RoomHost {
   }
 
   /** The only place a command is decided, stamped and folded; then it goes to the group commit. */
-  private decide(hosted: Hosted, { command, actor, grant, resolve }: Submission): void {
+  private decide(hosted: Hosted, { command, actor, grant, meter, resolve }: Submission): void {
     try {
       const result = execute(hosted.latest, command, actor, this.deps.clock());
       if (!result.ok) return resolve(result);
       const { envelopes, state } = result;
+      const full = overCap(this.caps, hosted.latest, this.roundStartSeq(hosted), envelopes);
+      if (full) return resolve({ ok: false, error: full });
       // Even a command without events waits for the ones before it, so its ack never runs ahead.
       if (envelopes.length === 0 && hosted.pending === 0) {
         return resolve({ ok: true, seq: hosted.state.seq });
@@ -218,11 +280,14 @@ export class RoomHost {
         ...(gone[0] ? { revokePlayer: gone[0].playerId } : {}),
       };
       const live = mayChangeLiveness(envelopes) ? isLive(state) : undefined;
+      // Retention counts a person's command or a join as activity; the server's own commands are not.
+      const active = person || command.type === 'room:join';
       hosted.latest = state;
+      hosted.roundStart = roundStartAfter(hosted.roundStart, envelopes);
       hosted.pending++;
       this.commits.enqueue(
-        { room: hosted.code, envelopes, change, live },
-        { hosted, state, person, gone, resolve },
+        { room: hosted.code, envelopes, change, live, active },
+        { hosted, state, person, gone, meter, resolve },
       );
     } catch (err) {
       this.deps.logger.error(`room ${hosted.code}: ${command.type} failed`, err);
@@ -254,6 +319,7 @@ export class RoomHost {
         this.fanOut(hosted, write.envelopes as Envelope[], before, tag);
       }
       tag.resolve({ ok: true, seq: tag.state.seq });
+      tag.meter?.(write.envelopes.length);
     }
     for (const [hosted, { changed, person }] of touched) {
       // Commands decided on a state that never became durable are gone: start again from the store's.
@@ -261,6 +327,18 @@ export class RoomHost {
       if (changed) this.tell(hosted.code, hosted.state, person);
       this.release(hosted.code);
     }
+  }
+
+  /** The seq where the round of `latest` started, for the round cap; null if none is played. */
+  private roundStartSeq(hosted: Hosted): number | null {
+    const round = hosted.latest.round;
+    if (round?.status !== 'playing') return null;
+    // After a commit failed, `latest` went back to the stored state: ask the store.
+    if (hosted.roundStart?.number !== round.number) {
+      const seq = this.deps.store.lastRoundStart(hosted.code);
+      hosted.roundStart = seq === null ? null : { number: round.number, seq };
+    }
+    return hosted.roundStart?.seq ?? null;
   }
 
   /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
@@ -332,6 +410,35 @@ export class RoomHost {
     }
     hosted.connections.delete(playerId);
     void this.run(code, { type: 'system:presence', playerId, connected: false }, SYSTEM);
+  }
+
+  /**
+   * Retention takes the room away: it must not be in use (no socket looks,
+   * nothing queued or loading). From now on it answers as if it never existed;
+   * its drivers are told it left memory. False if it is in use.
+   */
+  expire(code: string): boolean {
+    const hosted = this.rooms.get(code);
+    if (hosted && (hosted.subscribers > 0 || hosted.pending > 0 || hosted.queue.length > 0)) {
+      return false;
+    }
+    if (this.loading.has(code)) return false;
+    this.gone.add(code);
+    if (hosted) {
+      this.rooms.delete(code);
+      for (const listener of this.listeners) listener.released(code);
+    }
+    return true;
+  }
+
+  /** The expired room's log is deleted: its code may be given out again. */
+  forget(code: string): void {
+    this.gone.delete(code);
+  }
+
+  /** True while retention deletes the room. */
+  expiring(code: string): boolean {
+    return this.gone.has(code);
   }
 
   /** Waits until every queued command is committed and answered (before closing the store). */

@@ -10,9 +10,17 @@ import type {
   Snapshot,
 } from '../shared/protocol/index.ts';
 import { parsePayload } from '../shared/protocol/schemas.ts';
-import type { Actor, EdgeName, Envelope, GenericName, Payload } from '../shared/room/index.ts';
+import type {
+  Actor,
+  EdgeName,
+  GenericName,
+  Payload,
+  TranscriptLine,
+} from '../shared/room/index.ts';
 import { COMMANDS, isEdgeName, isWireName, roomCommand } from '../shared/room/index.ts';
 import { FogBatch, fogRound, fogSeat, snapshotFor } from './fog.ts';
+import type { AddressBook, AddressRecord } from './limits.ts';
+import { requestAddress } from './limits.ts';
 import type { Logger } from './log.ts';
 import type { RateLimit } from './ratelimit.ts';
 import { TokenBucket } from './ratelimit.ts';
@@ -52,22 +60,42 @@ const fail = (code: ErrorBody['code'], message: string): { ok: false; error: Err
   error: { code, message },
 });
 
+/** Every printed line of a room (server/transcripts.ts keeps them). */
+export interface RoomLines {
+  /** The lines up to a seq, now (only what is not cached yet is folded). */
+  upTo(code: string, seq: number): readonly TranscriptLine[];
+  /** Folds what is not cached yet in slices, between other work; resolves to the events folded. */
+  warm(code: string): Promise<number>;
+}
+
+/** How long an address whose connection was closed for invalid frames may not connect. */
+const INVALID_COOL_MS = 5000;
+
+/** The refusals of the per-address limits (server/limits.ts, docs/PROTOCOL.md "Limits"). */
+const REFUSED = {
+  socket: 'Too many commands: slow down a little.',
+  address: 'Too many commands from your address (all its connections together): slow down.',
+  events: 'Your address wrote too many events in a short time: wait a few seconds.',
+  reads: 'Your address read too many big rooms in a short time: wait a few seconds.',
+  rooms: 'Too many rooms created from your address: wait a minute.',
+  lookups: 'Too many unknown room codes from your address: wait a minute and check the code.',
+  invalid:
+    'Too many invalid messages from your address: this connection closes, and new ones are refused for a while.',
+} as const;
+
 /**
  * socket.io rooms as the transport: one broadcast per command, encoded once
  * for all. While a fogged round is played (and at its reveal), each socket is
  * sent what its audience may see instead (`FogBatch`).
  */
-export function socketTransport(
-  io: AppServer,
-  log: (code: string) => readonly Envelope[],
-): Transport {
+export function socketTransport(io: AppServer, lines: RoomLines): Transport {
   return {
     publish(code, envelopes, before, after) {
       if (!fogRound(before) && !fogRound(after)) {
         io.to(channel(code)).emit('room:events', { code, events: envelopes });
         return;
       }
-      const batch = new FogBatch(code, envelopes, before, after, () => log(code));
+      const batch = new FogBatch(code, envelopes, before, after, (seq) => lines.upTo(code, seq));
       for (const id of io.of('/').adapter.rooms.get(channel(code)) ?? []) {
         const socket = io.of('/').sockets.get(id);
         if (!socket) continue;
@@ -100,6 +128,7 @@ function drop(rooms: RoomHost, socket: AppSocket): void {
 type EdgeHandler<E extends EdgeName> = (
   socket: AppSocket,
   payload: Payload<E>,
+  from: AddressRecord,
 ) => AckOf<E> | Promise<AckOf<E>>;
 
 /**
@@ -112,6 +141,7 @@ async function command<E extends GenericName>(
   caller: Caller,
   name: E,
   payload: Payload<E>,
+  meter?: (events: number) => void,
 ): Promise<Ack<Done>> {
   const { code, host, playerId } = caller;
   if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
@@ -119,17 +149,16 @@ async function command<E extends GenericName>(
   const hostActor: Actor | null = host ? { role: 'host' } : null;
   const actor = COMMANDS[name].who === 'host' ? (hostActor ?? player) : (player ?? hostActor);
   if (!actor) return fail('forbidden', 'Watchers only watch: join or resume to act.');
-  const r = await rooms.run(code, roomCommand(name, payload, newPlayerId), actor);
+  const r = await rooms.run(code, roomCommand(name, payload, newPlayerId), actor, undefined, meter);
   return r.ok ? { ok: true, data: { seq: r.seq } } : r;
 }
 
-/** What a caller sees of its room now: the whole room, or its seat's view under fog of war. */
-function snapshot(rooms: RoomHost, code: string, caller: Caller): Snapshot {
-  return snapshotFor(rooms.open(code)!, caller, () => rooms.log(code));
-}
-
 /** The edge's own commands: they bind a socket to a room, or read. Checked by the compiler. */
-function edgeHandlers(rooms: RoomHost): { [E in EdgeName]: EdgeHandler<E> } {
+function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: EdgeHandler<E> } {
+  /** What a caller sees of its room now: the whole room, or its seat's view under fog of war. */
+  const snapshot = (code: string, caller: Caller): Snapshot =>
+    snapshotFor(rooms.open(code)!, caller, (seq) => lines.upTo(code, seq));
+
   const identity = (socket: AppSocket): Identity => {
     const { code, host, playerId } = socket.data;
     const state = code ? rooms.open(code) : null;
@@ -163,18 +192,49 @@ function edgeHandlers(rooms: RoomHost): { [E in EdgeName]: EdgeHandler<E> } {
     // Gone while we waited: let go at once, so presence and memory stay right.
     if (!socket.connected) drop(rooms, socket);
     else void socket.join(channel(code));
-    return { identity: identity(socket), snapshot: snapshot(rooms, code, socket.data) };
+    return { identity: identity(socket), snapshot: snapshot(code, socket.data) };
   };
 
   const noRoom = () => fail('not_found', 'There is no room with that code.');
 
+  /**
+   * Looks a room code up for an address, loading the room if it is not in
+   * memory (without stalling the server: `preload`). Unknown codes are counted
+   * against the address; past its budget every lookup is refused, since a
+   * success would tell a live code from a dead one, except a resume with a
+   * token of that very room (it proves the code already). Folding a room that
+   * was not in memory is charged to the address's reads.
+   */
+  const find = async (
+    from: AddressRecord,
+    code: string,
+    token?: string,
+  ): Promise<{ ok: false; error: ErrorBody } | null> => {
+    if (from.lookups.empty() && (token === undefined || rooms.tokenRoom(token) !== code)) {
+      return fail('rate_limited', REFUSED.lookups);
+    }
+    if (!rooms.loaded(code) && from.reads.empty()) return fail('rate_limited', REFUSED.reads);
+    const read = await rooms.preload(code);
+    if (read === null) {
+      from.lookups.take();
+      return noRoom();
+    }
+    from.reads.charge(read);
+    // A fogged seat's snapshot cuts its view from the room's lines: have them ready.
+    const state = rooms.open(code);
+    if (state && fogRound(state)) from.reads.charge(await lines.warm(code));
+    return null;
+  };
+
   return {
-    'room:create': async (socket, { settings }) => {
+    'room:create': async (socket, { settings }, from) => {
+      if (!from.roomsCreated.take()) return fail('rate_limited', REFUSED.rooms);
       const { code, hostToken } = rooms.create(settings);
       return { ok: true, data: { ...(await adopt(socket, code, true, null)), hostToken } };
     },
-    'room:join': async (socket, { code, name, spectator }) => {
-      if (!rooms.open(code)) return noRoom();
+    'room:join': async (socket, { code, name, spectator }, from) => {
+      const missing = await find(from, code);
+      if (missing) return missing;
       const same = socket.data.code === code;
       if (same && socket.data.playerId) {
         return fail('conflict', 'This connection already plays in this room; leave first.');
@@ -190,8 +250,9 @@ function edgeHandlers(rooms: RoomHost): { [E in EdgeName]: EdgeHandler<E> } {
         data: { ...(await adopt(socket, code, same && socket.data.host, playerId)), token },
       };
     },
-    'room:resume': async (socket, { code, token }) => {
-      if (!rooms.open(code)) return noRoom();
+    'room:resume': async (socket, { code, token }, from) => {
+      const missing = await find(from, code, token);
+      if (missing) return missing;
       const credential = rooms.authenticate(code, token);
       const same = socket.data.code === code;
       if (!credential) {
@@ -204,62 +265,97 @@ function edgeHandlers(rooms: RoomHost): { [E in EdgeName]: EdgeHandler<E> } {
           : await adopt(socket, code, same && socket.data.host, credential.playerId);
       return { ok: true, data };
     },
-    'room:watch': async (socket, { code }) => {
-      if (!rooms.open(code)) return noRoom();
+    'room:watch': async (socket, { code }, from) => {
+      const missing = await find(from, code);
+      if (missing) return missing;
       return { ok: true, data: await adopt(socket, code, false, null) };
     },
-    'room:sync': (socket, { since }) => {
+    'room:sync': (socket, { since }, from) => {
       const { code } = socket.data;
       if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+      if (from.reads.empty()) return fail('rate_limited', REFUSED.reads);
       // A fogged seat cannot have events: it gets its view again.
       if (fogSeat(rooms.open(code)!, socket.data) !== null) {
-        return { ok: true, data: { snapshot: snapshot(rooms, code, socket.data) } };
+        return { ok: true, data: { snapshot: snapshot(code, socket.data) } };
       }
-      return { ok: true, data: rooms.sync(code, since) };
+      const synced = rooms.sync(code, since);
+      // Events read from the store count as reads of the address (a snapshot is in memory).
+      if ('events' in synced) from.reads.charge(synced.events.length);
+      return { ok: true, data: synced };
     },
   };
 }
 
 /**
- * The socket edge: every event is rate-limited, parsed by its schema, mapped
- * to the socket's verified role and handed to the room host. Nothing a client
- * sends can throw past this function; the answer is always an Ack.
+ * The socket edge: every event is rate-limited (per socket and per address),
+ * parsed by its schema, mapped to the socket's verified role and handed to the
+ * room host. Nothing a client sends can throw past this function; the answer
+ * is always an Ack. Frames that cannot be served (invalid, or past a rate limit)
+ * are counted against the address; past its budget the connection is closed.
  */
 export function attachSockets(
   io: AppServer,
   rooms: RoomHost,
-  options: { rateLimit: RateLimit; logger: Logger },
+  options: {
+    rateLimit: RateLimit;
+    logger: Logger;
+    book: AddressBook;
+    lines: RoomLines;
+  },
 ): void {
-  const edgeOwn = edgeHandlers(rooms);
+  const edgeOwn = edgeHandlers(rooms, options.lines);
+  const { book } = options;
   io.on('connection', (socket) => {
     socket.data = { code: null, host: false, playerId: null };
     const bucket = new TokenBucket(options.rateLimit);
+    // The connection is counted under this address until it closes (server/app.ts).
+    const from = book.of(requestAddress(socket.request, book.limits.trustProxy));
 
     // One command of a socket at a time, answered in the order they were sent.
     let chain: Promise<void> = Promise.resolve();
+    let closing = false;
+
+    /**
+     * A frame the server cannot serve. Past the address's budget this connection
+     * is closed, once the answers already due (this frame's too) have gone out;
+     * frames that come meanwhile are not even looked at.
+     */
+    const invalid = (): void => {
+      if (closing || from.invalid.take()) return;
+      closing = true;
+      // Its new connections are cut for a while (5 s, or until a token is due again).
+      book.cool(from, Math.max(INVALID_COOL_MS, from.invalid.waitMs()));
+    };
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (closing) return;
       const ack = args[args.length - 1];
       // Without an acknowledgement there is no one to answer: the command is ignored.
-      if (typeof ack !== 'function') return;
-      const answer = edge(event, args);
-      chain = chain.then(async () => {
-        let result: Ack<unknown>;
-        try {
-          result = typeof answer === 'function' ? await answer() : answer;
-        } catch (err) {
-          options.logger.error(`${String(event)} failed`, err);
-          result = fail(
-            'internal',
-            'The server failed to handle that; nothing changed. Try again.',
-          );
-        }
-        try {
-          (ack as (r: Ack<unknown>) => void)(result);
-        } catch (err) {
-          options.logger.error('answering a client failed', err);
-        }
-      });
+      if (typeof ack === 'function') {
+        const served = edge(event, args);
+        // The frame that spent the address's budget is told what follows.
+        const answer = closing ? fail('rate_limited', REFUSED.invalid) : served;
+        chain = chain.then(async () => {
+          let result: Ack<unknown>;
+          try {
+            result = typeof answer === 'function' ? await answer() : answer;
+          } catch (err) {
+            options.logger.error(`${String(event)} failed`, err);
+            result = fail(
+              'internal',
+              'The server failed to handle that; nothing changed. Try again.',
+            );
+          }
+          try {
+            (ack as (r: Ack<unknown>) => void)(result);
+          } catch (err) {
+            options.logger.error('answering a client failed', err);
+          }
+        });
+      } else {
+        invalid();
+      }
+      if (closing) chain = chain.then(() => void socket.disconnect(true));
     });
 
     /** The refusal at the edge, or the work to do once the socket's earlier commands are done. */
@@ -267,26 +363,45 @@ export function attachSockets(
       event: unknown,
       args: unknown[],
     ): Ack<unknown> | (() => Promise<Ack<unknown>>) => {
-      // The bucket counts commands as they arrive, not as they are served.
-      if (!bucket.take()) return fail('rate_limited', 'Too many commands: slow down a little.');
+      // The buckets count commands as they arrive, not as they are served.
+      const refused = !bucket.take()
+        ? REFUSED.socket
+        : !from.commands.take()
+          ? REFUSED.address
+          : null;
+      if (refused) {
+        invalid();
+        return fail('rate_limited', refused);
+      }
       if (!isWireName(event)) {
+        invalid();
         return fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 40))}.`);
       }
       if (args.length !== 2) {
+        invalid();
         return fail('bad_request', `Send ${event} one payload object and an acknowledgement.`);
       }
       const parsed = parsePayload(event, COMMANDS[event].payload, args[0]);
-      if (!parsed.ok) return fail('bad_request', parsed.message);
+      if (!parsed.ok) {
+        invalid();
+        return fail('bad_request', parsed.message);
+      }
       const payload = parsed.data as Payload<typeof event>;
       // A command reads the socket's identity when its turn comes, not when it arrived.
       if (isEdgeName(event)) {
         const handler = edgeOwn[event] as EdgeHandler<typeof event>;
-        return async () => handler(socket, payload as Payload<typeof event>);
+        return async () => handler(socket, payload as Payload<typeof event>, from);
       }
-      return () => command(rooms, socket.data, event, payload as Payload<typeof event>);
+      // A command writes events: the address pays for them once they are committed.
+      if (from.events.empty()) return fail('rate_limited', REFUSED.events);
+      const meter = (events: number) => from.events.charge(events);
+      return () => command(rooms, socket.data, event, payload as Payload<typeof event>, meter);
     };
 
-    socket.on('disconnect', () => {
+    // A frame socket.io could not decode closes the connection; it counts as invalid too.
+    socket.on('error', () => invalid());
+    socket.on('disconnect', (reason) => {
+      if (reason === 'parse error') invalid();
       try {
         drop(rooms, socket);
       } catch (err) {

@@ -83,9 +83,13 @@ export class TurnTimers implements RoomListener {
     try {
       const result = await rooms.run(code, { type: 'system:tick', now: clock() }, SYSTEM);
       // A tick that came early changed nothing and committed nothing: set the timer again.
-      const state = rooms.open(code);
-      if (!result.ok) this.arm(code, at, RETRY_MS);
-      else if (state) this.arm(code, turnDeadline(state), 0);
+      // Only a failure (the disk) is retried: a room that expired or is full has no more turns.
+      if (!result.ok) {
+        if (result.error.code === 'internal') this.arm(code, at, RETRY_MS);
+      } else {
+        const state = rooms.open(code);
+        if (state) this.arm(code, turnDeadline(state), 0);
+      }
     } catch (err) {
       logger.error(`room ${code}: the turn timer failed`, err);
       this.arm(code, at, RETRY_MS);

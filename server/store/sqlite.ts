@@ -27,6 +27,16 @@ export interface Write {
   change: CredentialChange;
   /** Set when the command may have changed whether the room is live (see `liveRooms`). */
   live?: boolean;
+  /** A person acted (a command of the host or a player who is not a bot, a join): see `expiredRooms`. */
+  active?: boolean;
+}
+
+/** What the store keeps of a room besides its log, for retention. */
+interface RoomTimes {
+  /** The last time a person acted in the room (its creation at first). */
+  activeAt: number | null;
+  /** When the room was closed, or null. */
+  closedAt: number | null;
 }
 
 /**
@@ -62,6 +72,13 @@ export class SqliteStore {
     { room: string; role: 'host' | 'player'; player_id: string | null }
   >;
   private readonly appendTx: (writes: readonly Write[]) => void;
+  private readonly upsertRoom: Database.Statement<[string, number | null, number | null]>;
+  private readonly selectExpired: Database.Statement<[number, number, number], { room: string }>;
+  private readonly selectLastSeq: Database.Statement<[string], { last: number | null }>;
+  private readonly selectRoundStart: Database.Statement<[string], { seq: number }>;
+  private readonly deleteTop: Database.Statement<[string, string, number]>;
+  private readonly forgetTx: (room: string) => void;
+  private readonly dropTx: (room: string) => void;
 
   constructor(path: string, options: { durability?: Durability } = {}) {
     this.db = new Database(path);
@@ -74,6 +91,10 @@ export class SqliteStore {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Checkpointer(path);
     }
+    const hadRooms =
+      this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rooms'")
+        .get() !== undefined;
     // A rowid table: events arrive in time order, so rows append at the end of
     // the table and only the small (room, seq) key index is written at random
     // (a WITHOUT ROWID table cost twice as much per command with ~1 KB rows).
@@ -94,7 +115,24 @@ export class SqliteStore {
       CREATE INDEX IF NOT EXISTS credentials_by_player ON credentials (room, player_id);
       -- Rooms the server drives on its own (turn timers, bots): loaded at start.
       CREATE TABLE IF NOT EXISTS live_rooms (room TEXT PRIMARY KEY);
+      -- Retention (server/expiry.ts): when a person last acted in each room, when it was closed.
+      CREATE TABLE IF NOT EXISTS rooms (
+        room TEXT PRIMARY KEY,
+        active_at INTEGER,
+        closed_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS rooms_by_active ON rooms (active_at);
+      CREATE INDEX IF NOT EXISTS rooms_by_closed ON rooms (closed_at);
     `);
+    if (!hadRooms) {
+      // A database from before retention: every room's last event counts as its last activity.
+      this.db.exec(`
+        INSERT OR IGNORE INTO rooms (room, active_at, closed_at)
+        SELECT room, max(at),
+          max(CASE WHEN event LIKE '{"type":"roomClosed"%' THEN at END)
+        FROM events GROUP BY room;
+      `);
+    }
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (room, seq, at, event) VALUES (?, ?, ?, ?)',
     );
@@ -115,9 +153,39 @@ export class SqliteStore {
     this.selectCredential = this.db.prepare(
       'SELECT room, role, player_id FROM credentials WHERE token_hash = ?',
     );
+    this.upsertRoom = this.db.prepare(`
+      INSERT INTO rooms (room, active_at, closed_at) VALUES (?, ?, ?)
+      ON CONFLICT (room) DO UPDATE SET
+        active_at = max(coalesce(active_at, 0), coalesce(excluded.active_at, 0)),
+        closed_at = coalesce(closed_at, excluded.closed_at)
+    `);
+    this.selectExpired = this.db.prepare(
+      'SELECT room FROM rooms WHERE active_at < ? OR closed_at < ? ORDER BY room LIMIT ?',
+    );
+    this.selectLastSeq = this.db.prepare('SELECT max(seq) AS last FROM events WHERE room = ?');
+    this.selectRoundStart = this.db.prepare(
+      `SELECT seq FROM events WHERE room = ? AND event LIKE '{"type":"roundStarted"%'
+       ORDER BY seq DESC LIMIT 1`,
+    );
+    this.deleteTop = this.db.prepare(
+      'DELETE FROM events WHERE room = ? AND seq > (SELECT max(seq) FROM events WHERE room = ?) - ?',
+    );
+    const deleteCredentials = this.db.prepare('DELETE FROM credentials WHERE room = ?');
+    const deleteRoomRow = this.db.prepare('DELETE FROM rooms WHERE room = ?');
+    const deleteEvents = this.db.prepare('DELETE FROM events WHERE room = ?');
+    // Tokens die first, so that nobody opens a room while its log is being deleted.
+    this.forgetTx = this.db.transaction((room: string) => {
+      deleteCredentials.run(room);
+      this.deleteLive.run(room);
+    });
+    this.dropTx = this.db.transaction((room: string) => {
+      deleteEvents.run(room);
+      deleteRoomRow.run(room);
+    });
     // Events and credential changes of one command (or of one batch) commit or fail together.
     this.appendTx = this.db.transaction((writes: readonly Write[]) => {
-      for (const { room, envelopes, change, live } of writes) {
+      const times = new Map<string, RoomTimes>();
+      for (const { room, envelopes, change, live, active } of writes) {
         for (const e of envelopes) {
           this.insertEvent.run(room, e.seq, e.at, JSON.stringify(e.event));
         }
@@ -125,7 +193,18 @@ export class SqliteStore {
         const g = change.grant;
         if (g) this.insertCredential.run(g.tokenHash, g.room, g.role, g.playerId);
         if (live !== undefined) (live ? this.insertLive : this.deleteLive).run(room);
+        const at = envelopes[envelopes.length - 1]?.at ?? null;
+        const created = envelopes[0]?.event.type === 'roomCreated';
+        const closed = envelopes.some((e) => e.event.type === 'roomClosed');
+        if (at !== null && (active || created || closed)) {
+          const t = times.get(room) ?? { activeAt: null, closedAt: null };
+          if (active || created) t.activeAt = at;
+          if (closed) t.closedAt = at;
+          times.set(room, t);
+        }
       }
+      // One row per room and transaction: retention costs a command one small write at most.
+      for (const [room, t] of times) this.upsertRoom.run(room, t.activeAt, t.closedAt);
     });
   }
 
@@ -165,6 +244,42 @@ export class SqliteStore {
    */
   liveRooms(): string[] {
     return this.selectLive.all().map((r) => r.room);
+  }
+
+  /** The seq of the room's last event; 0 for an unknown room. */
+  lastSeq(room: string): number {
+    return this.selectLastSeq.get(room)?.last ?? 0;
+  }
+
+  /** The seq of the room's last `roundStarted`, or null. */
+  lastRoundStart(room: string): number | null {
+    return this.selectRoundStart.get(room)?.seq ?? null;
+  }
+
+  /**
+   * Up to `limit` rooms whose last activity of a person was before
+   * `idleBefore`, or that were closed before `closedBefore`.
+   */
+  expiredRooms(idleBefore: number, closedBefore: number, limit: number): string[] {
+    return this.selectExpired.all(idleBefore, closedBefore, limit).map((r) => r.room);
+  }
+
+  /**
+   * One step of deleting a room (retention): its tokens first, then at most
+   * `chunk` of its events from the end (what is left is a prefix of the log,
+   * a valid room, if the process dies in between), and at last the room.
+   * Returns true when nothing of the room is left. Small steps, so that a big
+   * room's deletion never stalls the server.
+   */
+  deleteRoomStep(room: string, chunk: number): boolean {
+    this.forgetTx(room);
+    const last = this.lastSeq(room);
+    if (last > chunk) {
+      this.deleteTop.run(room, room, chunk);
+      return false;
+    }
+    this.dropTx(room);
+    return true;
   }
 
   hasRoom(room: string): boolean {

@@ -1,5 +1,6 @@
 // Shared by the server tests: a real server on a free port, real socket.io clients.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectClient } from 'socket.io-client';
@@ -46,7 +47,15 @@ export async function startServer(
     error: (message, error) => errors.push(`${message}: ${String(error)}`),
   };
   let t = 1_700_000_000_000;
-  const server = createApp({ clock: () => (t += 1000), logger, ...options, store });
+  const server = createApp({
+    clock: () => (t += 1000),
+    logger,
+    ...options,
+    // Every server test runs with the real limits but this one: bad-input and the fuzz send
+    // hundreds of invalid payloads on purpose. The limit itself is tested in limits.test.ts.
+    limits: { invalidFrames: { perSecond: 1000, burst: 100_000 }, ...options.limits },
+    store,
+  });
   const { port } = await server.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
@@ -183,4 +192,82 @@ export function listen(socket: Client): { text: string[]; views: View[]; events:
   socket.on('room:view', (view) => seen.views.push(view));
   socket.on('room:events', ({ events }) => seen.events.push(...events));
   return seen;
+}
+
+/**
+ * A connected websocket client from this local address (127.0.0.0/8 is all loopback on
+ * Linux): the server sees it as another client address, as the limits count them.
+ */
+export async function connectFrom(
+  url: string,
+  localAddress: string,
+  options: { auth?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Promise<Client> {
+  const socket: Client = connectClient(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    auth: options.auth ?? {},
+    extraHeaders: options.headers,
+    localAddress,
+  } as Parameters<typeof connectClient>[1]);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => {
+      socket.disconnect();
+      reject(err);
+    });
+  });
+  return socket;
+}
+
+/** The `connect_error` a connection from this address meets, or null if it was let in. */
+export async function refusedFrom(
+  url: string,
+  localAddress: string,
+  headers?: Record<string, string>,
+): Promise<(Error & { data?: unknown }) | null> {
+  try {
+    const socket = await connectFrom(url, localAddress, { headers });
+    socket.disconnect();
+    return null;
+  } catch (err) {
+    return err as Error & { data?: unknown };
+  }
+}
+
+/** A GET from this local address: status, headers and body. */
+export function getFrom(
+  url: string,
+  path: string,
+  localAddress: string,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  const base = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: base.hostname, port: base.port, path, localAddress, headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends `event` with this payload (or none) and an ack, as an untyped client may. */
+export async function sendRaw(
+  socket: Client,
+  event: string,
+  ...args: unknown[]
+): Promise<Ack<unknown>> {
+  return (await untyped(socket).emitWithAck(event, ...args)) as Ack<unknown>;
 }
