@@ -128,7 +128,16 @@ describe('room: the host’s faults', () => {
     room.must({ type: 'host:crash', node: 'Cal' }, HOST);
     room.must({ type: 'host:recover', node: 'Cal', memory: 'lost' }, HOST);
     room.must({ type: 'host:delay', from: 'Eva', steps: 3 }, HOST);
-    room.must({ type: 'host:partition', groups: [['Amy', 'Ben'], ['Cal', 'Dan', 'Eva']] }, HOST);
+    room.must(
+      {
+        type: 'host:partition',
+        groups: [
+          ['Amy', 'Ben'],
+          ['Cal', 'Dan', 'Eva'],
+        ],
+      },
+      HOST,
+    );
     room.must({ type: 'node:newProposal', value: 'Heat' }, player('eva'));
     room.must({ type: 'node:promiseRequest', to: 'Dan' }, player('eva'));
     const full = room.round.paxos.network!;
