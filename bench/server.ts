@@ -81,6 +81,7 @@ async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: stri
     env: {
       ...process.env,
       PORT: '0',
+      LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       // The bots act once a second; the limit is raised only so a slow start cannot trip it.

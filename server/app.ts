@@ -6,6 +6,7 @@ import { Server } from 'socket.io';
 import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
 import type { Retention } from './expiry.ts';
 import { DEFAULT_RETENTION, RoomExpiry } from './expiry.ts';
+import type { InviteOptions } from './http.ts';
 import { createHttpApp } from './http.ts';
 import type { AddressRecord, Limits } from './limits.ts';
 import { AddressBook, DEFAULT_LIMITS, clientAddress, requestAddress } from './limits.ts';
@@ -14,6 +15,7 @@ import { consoleLogger } from './log.ts';
 import type { RateLimit } from './ratelimit.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { BotRunner, DEFAULT_BOT_BUDGET, DEFAULT_BOT_PACE_MS } from './bots.ts';
+import { AutoPlay } from './autoplay.ts';
 import { RoomHost } from './rooms.ts';
 import type { AppServer, RoomLines } from './sockets.ts';
 import { attachSockets, socketTransport } from './sockets.ts';
@@ -30,7 +32,7 @@ export interface AppDeps {
   rateLimit?: RateLimit;
   /** The built browser client (dist/client); when missing, `/` says how to build it. */
   clientDir?: string;
-  /** Turn timers and bots wait with this (default: the real setTimeout); tests pass a fake. */
+  /** Turn timers, bots and auto-play wait with this (default: the real setTimeout); tests pass a fake. */
   scheduler?: Scheduler;
   /** A bot's pace between move batches [1500 ms]. */
   botPaceMs?: number;
@@ -44,6 +46,8 @@ export interface AppDeps {
   retention?: Partial<Retention>;
   /** Bytes the transcript cache may hold [64 MB]. */
   transcriptCacheBytes?: number;
+  /** Where invite links and their QR codes point (PUBLIC_URL, the LAN address): server/http.ts. */
+  invite?: InviteOptions;
 }
 
 export const DEFAULT_TRANSCRIPT_CACHE_BYTES = 64 * 2 ** 20;
@@ -131,6 +135,7 @@ export function createApp(deps: AppDeps): App {
     transcripts,
     exists: (code) => !expiring(code) && deps.store.hasRoom(code),
     book,
+    invite: deps.invite,
   });
   const httpServer = createServer(app);
   // An address that was just refused a connection, or has spent its command budget
@@ -244,9 +249,11 @@ export function createApp(deps: AppDeps): App {
     paceMs: deps.botPaceMs ?? DEFAULT_BOT_PACE_MS,
     budget: deps.botBudget ?? DEFAULT_BOT_BUDGET,
   });
+  const autoplay = new AutoPlay({ rooms, scheduler, logger });
   rooms.listen(timers);
   rooms.listen(bots);
-  // Rooms load lazily; those the server drives on its own (turns, bots) start now.
+  rooms.listen(autoplay);
+  // Rooms load lazily; those the server drives on its own (turns, bots, auto-play) start now.
   rooms.resumeLive();
   const expiry = new RoomExpiry({
     store: deps.store,
@@ -275,8 +282,9 @@ export function createApp(deps: AppDeps): App {
         });
       }),
     close: async () => {
-      // No timer fires and no bot acts from now on; batches already running finish.
+      // No timer fires, no bot acts and nothing auto-plays from now on; what is running finishes.
       timers.stop();
+      const autoplayStopped = autoplay.stop();
       await expiry.stop();
       const botsStopped = bots.stop();
       // Disconnects the sockets at once (their presence is logged), then closes the HTTP server.
@@ -284,6 +292,7 @@ export function createApp(deps: AppDeps): App {
       httpServer.closeAllConnections();
       await closing;
       await botsStopped;
+      await autoplayStopped;
       // Their presence changes (and anything else queued) reach the store before it closes.
       await rooms.idle();
     },

@@ -8,23 +8,41 @@ import {
   roomEventLines,
   seatView,
 } from '../shared/room/index.ts';
+import { NO_SEAT } from '../shared/room/visibility.ts';
 
 /*
  * Fog of war on the wire. The engine says what a seat may see (seatView,
  * readableLines); this file only decides, per audience, which of the room's
- * payloads to send. Hidden state never leaves the server for a fogged seat.
+ * payloads to send. Hidden state never leaves the server for a fogged audience.
  */
 
-/** Who receives: the host sees everything; a player has a seat (or none: a spectator). */
+/**
+ * Who receives. The host sees everything, and so does a watcher that gave the room's screen
+ * key (`screen`: the projector). A seated player is fogged as their seat; every other
+ * audience (a watcher without the key, a spectator, a player gone) as `NO_SEAT`.
+ */
 export interface Audience {
   host: boolean;
   playerId: string | null;
+  screen?: boolean;
 }
 
-/** The seat this audience must be fogged for in `state`, or null when it may see everything. */
+/** Whether this audience sees through the fog whatever the round. */
+const seesAll = (who: Audience): boolean => who.host || who.screen === true;
+
+/** The seat this audience is fogged as while a fogged round is played (`NO_SEAT`: none). */
+function seatOf(state: RoomState, who: Audience): string {
+  if (who.playerId === null) return NO_SEAT;
+  return state.players.find((p) => p.id === who.playerId)?.seat ?? NO_SEAT;
+}
+
+/**
+ * The seat this audience must be fogged for in `state` (`NO_SEAT` for one without a seat),
+ * or null when it may see everything.
+ */
 export function fogSeat(state: RoomState, who: Audience): string | null {
-  if (who.host || who.playerId === null) return null;
-  const seat = state.players.find((p) => p.id === who.playerId)?.seat ?? null;
+  if (seesAll(who)) return null;
+  const seat = seatOf(state, who);
   return fogged(state, seat) ? seat : null;
 }
 
@@ -72,12 +90,13 @@ export class FogBatch {
   for(who: Audience): Delivery {
     const { code, before, after } = this;
     // A player who left in this batch is fogged as they were until their sockets are revoked.
-    const seat =
-      who.host || who.playerId === null
-        ? null
+    const seat = seesAll(who)
+      ? null
+      : who.playerId === null
+        ? NO_SEAT
         : (after.players.find((p) => p.id === who.playerId)?.seat ??
           before.players.find((p) => p.id === who.playerId)?.seat ??
-          null);
+          NO_SEAT);
     const wasFogged = fogged(before, seat);
     const isFogged = fogged(after, seat);
     if (!isFogged && !wasFogged) {

@@ -47,6 +47,11 @@ export interface Submission {
   grant: Credential | undefined;
   /** Told how many events the command wrote, once they are committed (the edge's per-address budget). */
   meter: ((events: number) => void) | undefined;
+  /**
+   * A refusal of the server's own, asked in queue order just before the engine decides, on
+   * the state the command would be decided on (a join from a removed player's browser).
+   */
+  guard?: ((latest: RoomState) => ErrorBody | null) | undefined;
   resolve: (result: RunResult) => void;
 }
 

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { extname, join, relative, sep } from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
@@ -116,6 +118,70 @@ const securityHeaders = helmet({
   referrerPolicy: { policy: 'no-referrer' },
 });
 
+/**
+ * Where the invite link points: the join link and its QR code are `BASE/r/CODE`. Never the
+ * `Host` header of a request (anyone can send any), and not the address the host's browser
+ * happened to use (`localhost` works on the host's computer only).
+ */
+export interface InviteOptions {
+  /** PUBLIC_URL: the address players open (a proxy, a tunnel, a name on the network). */
+  publicUrl?: string;
+  /** HOST: the address the server listens on; a wildcard (0.0.0.0, ::, unset) means all. */
+  listenHost?: string;
+  /** The machine's network interfaces [os.networkInterfaces]; tests give their own. */
+  interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
+}
+
+/** The invite's base URL, and whether it only works on this computer (`local`). */
+export interface InviteBase {
+  url: string;
+  local: boolean;
+}
+
+const WILDCARD = new Set(['', '0.0.0.0', '::', '[::]']);
+
+/** True for a name of this computer itself: localhost, 127.0.0.0/8, ::1, 0.0.0.0. */
+export function loopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    /^127(\.\d{1,3}){3}$/.test(h) ||
+    h === '::1' ||
+    h === '0.0.0.0' ||
+    h === '::'
+  );
+}
+
+/** The first IPv4 address of this machine that is not internal (the LAN address), or null. */
+export function lanAddress(
+  interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces,
+): string | null {
+  for (const addresses of Object.values(interfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family === 'IPv4' && !a.internal) return a.address;
+    }
+  }
+  return null;
+}
+
+/**
+ * The invite's base: PUBLIC_URL when set; else the address the server listens on when it
+ * is one address; else this machine's LAN address, on the server's `port`; else localhost.
+ */
+export function inviteBase(options: InviteOptions, port: number): InviteBase {
+  if (options.publicUrl) {
+    const url = new URL(options.publicUrl);
+    const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return { url: base, local: loopbackHost(url.hostname) };
+  }
+  const listen = options.listenHost?.trim() ?? '';
+  const host = WILDCARD.has(listen) ? lanAddress(options.interfaces) : listen;
+  if (host === null) return { url: `http://localhost:${port}`, local: true };
+  const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return { url: `http://${shown}:${port}`, local: loopbackHost(host) };
+}
+
 function apiError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -147,6 +213,8 @@ export function createHttpApp(deps: {
   /** Whether a room exists now (and is not being deleted by retention). */
   exists: (code: string) => boolean;
   book: AddressBook;
+  /** Where invite links point (PUBLIC_URL, the LAN address). */
+  invite?: InviteOptions;
 }): express.Express {
   const { book, transcripts } = deps;
   const app = express();
@@ -263,13 +331,28 @@ export function createHttpApp(deps: {
   app.get('/api/rooms/:code/transcript.txt', (req, res) => transcript(req, res, 'text'));
   app.get('/api/rooms/:code/transcript.json', (req, res) => transcript(req, res, 'json'));
 
+  /** The invite of a room, on the port the server listens on (the one this request came to). */
+  const inviteOf = (req: Request, code: string): InviteBase => {
+    const base = inviteBase(deps.invite ?? {}, req.socket.localPort ?? 0);
+    return { url: `${base.url}/r/${code}`, local: base.local };
+  };
+
+  // The join link as the page shows it: `{ url, local }` (local: it only works on this computer).
+  app.get('/api/rooms/:code/invite.json', (req, res) => {
+    const room = roomOf(req, res);
+    if (!room) return;
+    if (!deps.exists(room.code)) return unknown(res, room.from);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(inviteOf(req, room.code));
+  });
+
   const qrCodes = new Map<string, string>();
   app.get('/api/rooms/:code/qr.svg', async (req, res) => {
     const room = roomOf(req, res);
     if (!room) return;
     if (!deps.exists(room.code)) return unknown(res, room.from);
-    // The phone opens the address the host's browser used: the LAN address on a classroom network.
-    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}/r/${room.code}`;
+    // The phone opens the invite link: PUBLIC_URL or the LAN address, never the Host header.
+    const { url } = inviteOf(req, room.code);
     let svg = qrCodes.get(url);
     if (svg === undefined) {
       svg = await QRCode.toString(url, { type: 'svg', margin: 2 });

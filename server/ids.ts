@@ -1,11 +1,19 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { CODE_ALPHABET, CODE_LENGTH } from '../shared/protocol/schemas.ts';
 
-/* Randomness stays out of shared/: the server mints room codes, tokens and player ids. */
+/* Randomness stays out of shared/: the server mints room codes, tokens, keys and player ids. */
 
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token).digest('hex');
 export const newToken = (): string => randomBytes(18).toString('base64url');
+/** A room's screen key: a secret like a token, stored only as its hash (`hashToken`). */
+export const newScreenKey = (): string => newToken();
+/**
+ * What the store keeps of a browser id: its sha256 together with the room's code, so the
+ * same browser cannot be followed from one room's rows to another's.
+ */
+export const hashBrowser = (room: string, browser: string): string =>
+  createHash('sha256').update(`${room}\n${browser}`).digest('hex');
 export const newPlayerId = (): string => randomBytes(9).toString('base64url');
 
 export function newCode(): string {

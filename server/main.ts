@@ -1,9 +1,12 @@
 // The server process: reads the environment, opens the database, listens.
 // PORT (3000; 0 picks a free one), HOST (0.0.0.0), DATA_DIR (./data),
 // DURABILITY (normal | full: fsync every commit, see server/store/sqlite.ts),
-// RATE_PER_SECOND and RATE_BURST (the per-socket command limit), PUBLIC_URL and
-// ALLOWED_ORIGINS (comma-separated: origins besides the server's own that may open sockets,
-// e.g. the address of a reverse proxy).
+// RATE_PER_SECOND and RATE_BURST (the per-socket command limit), PUBLIC_URL (the address
+// players open: invite links and QR codes point there; unset, they point to this machine's
+// LAN address) and ALLOWED_ORIGINS (comma-separated: origins besides the server's own that
+// may open sockets, e.g. the address of a reverse proxy).
+// Logs (server/log.ts): LOG_FORMAT (json | pretty; pretty when stdout is a terminal),
+// LOG_LEVEL (info; debug, warn, error, silent).
 //
 // Limits per client address (server/limits.ts says why each default is what a whole
 // class behind one school NAT address never reaches; docs/PROTOCOL.md "Limits"):
@@ -21,12 +24,13 @@
 // is deleted, log and tokens), ROOM_CLOSED_HOURS (48 after host:close), EXPIRY_SWEEP_MINUTES
 // (10). TRANSCRIPT_CACHE_MB (64): memory for cached transcripts (server/transcripts.ts).
 import { mkdirSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRANSCRIPT_CACHE_BYTES, createApp } from './app.ts';
 import { DEFAULT_RETENTION } from './expiry.ts';
+import { inviteBase } from './http.ts';
+import { createLogger, logFormat } from './log.ts';
 import { readLimits } from './limits.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -45,6 +49,16 @@ const number = (name: string, fallback: number): number => {
   return n;
 };
 const HOUR = 3_600_000;
+const publicUrl = env.PUBLIC_URL?.trim() || undefined;
+if (publicUrl !== undefined) {
+  const url = URL.canParse(publicUrl) ? new URL(publicUrl) : null;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new Error(`PUBLIC_URL=${publicUrl}: expected an http:// or https:// address`);
+  }
+}
+const logger = await createLogger(logFormat(env, process.stdout.isTTY === true), {
+  level: env.LOG_LEVEL?.trim() || 'info',
+});
 
 mkdirSync(dataDir, { recursive: true });
 const store = new SqliteStore(join(dataDir, 'movie-night.db'), {
@@ -53,6 +67,8 @@ const store = new SqliteStore(join(dataDir, 'movie-night.db'), {
 const server = createApp({
   store,
   clock: () => Date.now(),
+  logger,
+  invite: { publicUrl, listenHost: host },
   clientDir: join(repo, 'dist', 'client'),
   allowedOrigins: [env.PUBLIC_URL ?? '', ...(env.ALLOWED_ORIGINS ?? '').split(',')]
     .map((o) => o.trim())
@@ -72,18 +88,20 @@ const server = createApp({
 });
 
 const { port: bound } = await server.listen(port, host);
+// For the person who started it: where to open the game, and the address invites carry.
+const invite = inviteBase({ publicUrl, listenHost: host }, bound);
 console.log('Movie Night Paxos is running. Open:');
-console.log(`  http://localhost:${bound}`);
-if (host === '0.0.0.0' || host === '::') {
-  // Phones on the same network join with one of these.
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) {
-      if (a.family === 'IPv4' && !a.internal) console.log(`  http://${a.address}:${bound}`);
-    }
-  }
+console.log(`  http://localhost:${bound}   (on this computer)`);
+if (invite.local) {
+  console.log('  Invite links only work on this computer: set PUBLIC_URL or connect to a network.');
+} else {
+  console.log(
+    `  ${invite.url}   (${publicUrl ? 'PUBLIC_URL' : 'phones on this network'}: invites point here)`,
+  );
 }
 // Scripts and tests wait for this line (with PORT=0 it tells the port).
 console.log(`listening on http://${host}:${bound}`);
+logger.info('listening', { event: 'listening', host, port: bound, invite: invite.url });
 
 // Benchmarks ask the server for its memory over IPC when they spawned it with a channel.
 // The event loop's delay since the last report says whether the server itself queues work.
@@ -106,13 +124,13 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: closing`);
+  logger.info(`${signal}: closing`, { event: 'stopping', signal });
   try {
     await server.close();
     store.close();
     process.exit(0);
   } catch (err) {
-    console.error('shutdown failed', err);
+    logger.error('shutdown failed', err, { event: 'stopping' });
     process.exit(1);
   }
 }

@@ -2,6 +2,7 @@ import type { ErrorBody, Synced } from '../shared/protocol/index.ts';
 import type {
   Actor,
   Envelope,
+  ForkedLog,
   RoomCommand,
   RoomSettings,
   RoomState,
@@ -14,7 +15,7 @@ import type { Committed } from './commit.ts';
 import { GroupCommit } from './commit.ts';
 import type { Hosted, InFlight, RoomListener, RunResult, Submission, Transport } from './hosted.ts';
 import { INTERNAL, newHosted } from './hosted.ts';
-import { hashToken, newCode, newPlayerId, newToken } from './ids.ts';
+import { hashBrowser, hashToken, newCode, newPlayerId, newScreenKey, newToken } from './ids.ts';
 import type { Logger } from './log.ts';
 import type { Credential, CredentialChange, SqliteStore } from './store/sqlite.ts';
 
@@ -25,6 +26,11 @@ export { hashToken, newPlayerId, newToken } from './ids.ts';
 export const SYNC_LIMIT = 500;
 const SYSTEM: Actor = { role: 'system' };
 const NO_CAPS: Caps = { maxRoundEvents: Infinity, maxRoomEvents: Infinity };
+/** The refusal of a join from a browser that held the seat of a player the host removed. */
+const REMOVED: ErrorBody = {
+  code: 'forbidden',
+  message: 'The host removed you from this room. Ask the host to let you back in.',
+};
 
 /**
  * Hosts open rooms: one RoomState per room in memory, folded from its log on
@@ -73,7 +79,7 @@ export class RoomHost {
       try {
         listener.changed(code, state, person);
       } catch (err) {
-        this.deps.logger.error(`room ${code}: a listener failed`, err);
+        this.deps.logger.error(`room ${code}: a listener failed`, err, { room: code });
       }
     }
   }
@@ -89,7 +95,7 @@ export class RoomHost {
         this.hosted(code);
         this.release(code);
       } catch (err) {
-        this.deps.logger.error(`room ${code}: resuming it failed`, err);
+        this.deps.logger.error(`room ${code}: resuming it failed`, err, { room: code });
       }
     }
   }
@@ -148,17 +154,22 @@ export class RoomHost {
     const hosted = newHosted(code, state, start);
     this.rooms.set(code, hosted);
     // Nobody is connected to a room that was not in memory: the log may say
-    // otherwise after a crash, so the system says they left. Bots have no
-    // socket: they stay.
+    // otherwise after a crash, so the system says they left — as a restart,
+    // which keeps a turn of theirs for them. Bots have no socket: they stay.
     for (const p of state.players) {
       if (p.connected && p.bot === undefined)
-        void this.run(code, { type: 'system:presence', playerId: p.id, connected: false }, SYSTEM);
+        void this.run(
+          code,
+          { type: 'system:presence', playerId: p.id, connected: false, restart: true },
+          SYSTEM,
+        );
     }
     this.tell(code, state, false);
     return hosted;
   }
 
-  create(settings: RoomSettings): { code: string; hostToken: string; state: RoomState } {
+  /** A code no room has, in memory, in the store or being deleted. */
+  private freeCode(): string {
     let code = newCode();
     const taken = (c: string) =>
       this.rooms.has(c) || this.gone.has(c) || this.deps.store.hasRoom(c);
@@ -166,7 +177,18 @@ export class RoomHost {
       if (tries >= 50) throw new Error('no free room code after 50 tries');
       code = newCode();
     }
+    return code;
+  }
+
+  create(settings: RoomSettings): {
+    code: string;
+    hostToken: string;
+    screenKey: string;
+    state: RoomState;
+  } {
+    const code = this.freeCode();
     const hostToken = newToken();
+    const screenKey = newScreenKey();
     const envelope: Envelope = {
       seq: 1,
       at: this.deps.clock(),
@@ -176,9 +198,53 @@ export class RoomHost {
     // A new code has nothing queued: its first event can commit on its own, now.
     this.deps.store.append(code, [envelope], {
       grant: { tokenHash: hashToken(hostToken), room: code, role: 'host', playerId: null },
+      screenKeyHash: hashToken(screenKey),
     });
     this.rooms.set(code, newHosted(code, state));
-    return { code, hostToken, state };
+    return { code, hostToken, screenKey, state };
+  }
+
+  /**
+   * A new room from a log that `build` writes for the room's new code and the
+   * server's clock (a fork: server/fork.ts): committed at once with its host
+   * token, as `create` does, then in memory, and its drivers (bots, timers,
+   * auto-play) hear of it. Nobody looks at it yet, so it may leave memory at once.
+   */
+  createFrom(
+    build: (code: string, now: number) => ForkedLog,
+  ):
+    | { ok: true; code: string; hostToken: string; state: RoomState }
+    | { ok: false; error: ErrorBody } {
+    const code = this.freeCode();
+    const built = build(code, this.deps.clock());
+    if (!built.ok) return built;
+    const { envelopes, state } = built;
+    if (envelopes.length > this.caps.maxRoomEvents) {
+      return {
+        ok: false,
+        error: {
+          code: 'conflict',
+          message: `That would be a room of ${envelopes.length} events, over the cap of ${this.caps.maxRoomEvents}: fork from an earlier event.`,
+        },
+      };
+    }
+    const hostToken = newToken();
+    const grant: Credential = {
+      tokenHash: hashToken(hostToken),
+      room: code,
+      role: 'host',
+      playerId: null,
+    };
+    this.deps.store.append(code, envelopes, { grant }, isLive(state));
+    this.rooms.set(code, newHosted(code, state, roundStartAfter(null, envelopes)));
+    this.tell(code, state, true);
+    this.release(code);
+    return { ok: true, code, hostToken, state };
+  }
+
+  /** The room's first `upTo` committed events (fewer if it has fewer). */
+  logUpTo(code: string, upTo: number): Envelope[] {
+    return this.deps.store.eventsAfter(code, 0, upTo);
   }
 
   /** A new player: the engine decides the seat; the token commits with the event. */
@@ -186,17 +252,48 @@ export class RoomHost {
     code: string,
     name: string,
     spectator: boolean,
+    browser?: string,
   ): Promise<{ ok: true; playerId: string; token: string } | { ok: false; error: ErrorBody }> {
     const playerId = newPlayerId();
     const token = newToken();
     const command: RoomCommand = { type: 'room:join', code, name, spectator, newId: playerId };
-    const result = await this.run(code, command, SYSTEM, {
+    const browserHash = browser === undefined ? undefined : hashBrowser(code, browser);
+    const grant: Credential = {
       tokenHash: hashToken(token),
       room: code,
       role: 'player',
       playerId,
-    });
+      ...(browserHash === undefined ? {} : { browserHash }),
+    };
+    // Kick means gone: a browser that held a removed player's seat waits for the host's consent.
+    const guard =
+      browserHash === undefined
+        ? undefined
+        : (latest: RoomState): ErrorBody | null => {
+            const removed = new Set(latest.removed?.map((r) => r.playerId));
+            if (removed.size === 0) return null;
+            const held = this.deps.store.playersOfBrowser(code, browserHash);
+            return held.some((id) => removed.has(id)) ? REMOVED : null;
+          };
+    const result = await this.run(code, command, SYSTEM, grant, undefined, guard);
     return result.ok ? { ok: true, playerId, token } : result;
+  }
+
+  /** A socket of this browser now holds the player's seat (a resume): remembered for kicks. */
+  noteBrowser(code: string, playerId: string, browser: string): void {
+    this.deps.store.addBrowser(code, hashBrowser(code, browser), playerId);
+  }
+
+  /** Whether `key` is the room's screen key now. */
+  screenKeyOpens(code: string, key: string): boolean {
+    return this.deps.store.screenKeyMatches(code, hashToken(key));
+  }
+
+  /** A new screen key for the room, stored (hashed) before it is returned; the old one is dead. */
+  newScreenKey(code: string): string {
+    const key = newScreenKey();
+    this.deps.store.setScreenKey(code, hashToken(key));
+    return key;
   }
 
   /** What a token grants in this room, or null (unknown token, other room, player gone). */
@@ -226,12 +323,16 @@ export class RoomHost {
     actor: Actor,
     grant?: Credential,
     meter?: (events: number) => void,
+    guard?: (latest: RoomState) => ErrorBody | null,
   ): Promise<RunResult> {
     let hosted: Hosted | null;
     try {
       hosted = this.hosted(code);
     } catch (err) {
-      this.deps.logger.error(`room ${code}: loading it for ${command.type} failed`, err);
+      this.deps.logger.error(`room ${code}: loading it for ${command.type} failed`, err, {
+        room: code,
+        event: command.type,
+      });
       return Promise.resolve({ ok: false, error: INTERNAL });
     }
     if (!hosted) {
@@ -239,7 +340,7 @@ export class RoomHost {
     }
     const room = hosted;
     return new Promise((resolve) => {
-      room.queue.push({ command, actor, grant, meter, resolve });
+      room.queue.push({ command, actor, grant, meter, guard, resolve });
       this.drain(room);
     });
   }
@@ -258,8 +359,13 @@ export class RoomHost {
   }
 
   /** The only place a command is decided, stamped and folded; then it goes to the group commit. */
-  private decide(hosted: Hosted, { command, actor, grant, meter, resolve }: Submission): void {
+  private decide(
+    hosted: Hosted,
+    { command, actor, grant, meter, guard, resolve }: Submission,
+  ): void {
     try {
+      const barred = guard?.(hosted.latest);
+      if (barred) return resolve({ ok: false, error: barred });
       const result = execute(hosted.latest, command, actor, this.deps.clock());
       if (!result.ok) return resolve(result);
       const { envelopes, state } = result;
@@ -290,7 +396,10 @@ export class RoomHost {
         { hosted, state, person, gone, meter, resolve },
       );
     } catch (err) {
-      this.deps.logger.error(`room ${hosted.code}: ${command.type} failed`, err);
+      this.deps.logger.error(`room ${hosted.code}: ${command.type} failed`, err, {
+        room: hosted.code,
+        event: command.type,
+      });
       resolve({ ok: false, error: INTERNAL });
     }
   }
@@ -350,7 +459,10 @@ export class RoomHost {
         this.deps.transport.revoke(hosted.code, playerId, reason);
       }
     } catch (err) {
-      this.deps.logger.error(`room ${hosted.code}: publishing events failed`, err);
+      this.deps.logger.error(`room ${hosted.code}: publishing events failed`, err, {
+        room: hosted.code,
+        event: 'publish',
+      });
     }
   }
 
@@ -399,8 +511,11 @@ export class RoomHost {
     }
   }
 
-  /** The last socket of a player went away: the player is disconnected. */
-  unbindPlayer(code: string, playerId: string): void {
+  /**
+   * The last socket of a player went away: the player is disconnected. With
+   * `restart`, because the server is stopping: a turn of theirs is kept.
+   */
+  unbindPlayer(code: string, playerId: string, restart = false): void {
     const hosted = this.rooms.get(code);
     const n = hosted?.connections.get(playerId);
     if (!hosted || n === undefined) return;
@@ -409,7 +524,8 @@ export class RoomHost {
       return;
     }
     hosted.connections.delete(playerId);
-    void this.run(code, { type: 'system:presence', playerId, connected: false }, SYSTEM);
+    const presence: RoomCommand = { type: 'system:presence', playerId, connected: false };
+    void this.run(code, restart ? { ...presence, restart } : presence, SYSTEM);
   }
 
   /**

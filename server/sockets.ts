@@ -16,9 +16,12 @@ import type {
   GenericName,
   Payload,
   TranscriptLine,
+  WireName,
 } from '../shared/room/index.ts';
 import { COMMANDS, isEdgeName, isWireName, roomCommand } from '../shared/room/index.ts';
+import { ROOM_LOCKED } from '../shared/room/decide.ts';
 import { FogBatch, fogRound, fogSeat, snapshotFor } from './fog.ts';
+import { forkRoom } from './fork.ts';
 import type { AddressBook, AddressRecord } from './limits.ts';
 import { requestAddress } from './limits.ts';
 import type { Logger } from './log.ts';
@@ -32,6 +35,8 @@ export interface SocketData {
   code: string | null;
   host: boolean;
   playerId: string | null;
+  /** A watcher that gave the room's screen key: it sees through the fog (server/fog.ts). */
+  screen: boolean;
 }
 
 /**
@@ -78,6 +83,7 @@ const REFUSED = {
   events: 'Your address wrote too many events in a short time: wait a few seconds.',
   reads: 'Your address read too many big rooms in a short time: wait a few seconds.',
   rooms: 'Too many rooms created from your address: wait a minute.',
+  screenKey: 'That screen link is out of date or mistyped: ask the host for the one on their page.',
   lookups: 'Too many unknown room codes from your address: wait a minute and check the code.',
   invalid:
     'Too many invalid messages from your address: this connection closes, and new ones are refused for a while.',
@@ -115,13 +121,16 @@ export function socketTransport(io: AppServer, lines: RoomLines): Transport {
   };
 }
 
-/** Leaves whatever room the socket was in: presence and memory follow. */
-function drop(rooms: RoomHost, socket: AppSocket): void {
+/**
+ * Leaves whatever room the socket was in: presence and memory follow. With
+ * `restart`, the server is stopping: the player keeps a turn of theirs.
+ */
+function drop(rooms: RoomHost, socket: AppSocket, restart = false): void {
   const { code, playerId } = socket.data;
   if (code === null) return;
-  socket.data = { code: null, host: false, playerId: null };
+  socket.data = { code: null, host: false, playerId: null, screen: false };
   void socket.leave(channel(code));
-  if (playerId) rooms.unbindPlayer(code, playerId);
+  if (playerId) rooms.unbindPlayer(code, playerId, restart);
   rooms.unsubscribe(code);
 }
 
@@ -160,10 +169,10 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
     snapshotFor(rooms.open(code)!, caller, (seq) => lines.upTo(code, seq));
 
   const identity = (socket: AppSocket): Identity => {
-    const { code, host, playerId } = socket.data;
+    const { code, host, playerId, screen } = socket.data;
     const state = code ? rooms.open(code) : null;
     const seat = state?.players.find((p) => p.id === playerId)?.seat ?? null;
-    return { code: code ?? '', host, playerId, seat };
+    return { code: code ?? '', host, playerId, seat, ...(screen ? { screen: true as const } : {}) };
   };
 
   /**
@@ -176,14 +185,16 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
     code: string,
     host: boolean,
     playerId: string | null,
+    screen = false,
   ): Promise<{ identity: Identity; snapshot: Snapshot }> => {
     if (socket.data.code !== code) {
       drop(rooms, socket);
       rooms.subscribe(code);
-      socket.data = { code, host: false, playerId: null };
+      socket.data = { code, host: false, playerId: null, screen: false };
     }
     const before = socket.data.playerId;
     socket.data.host = host;
+    socket.data.screen = screen;
     socket.data.playerId = playerId;
     if (before !== playerId) {
       if (before) rooms.unbindPlayer(code, before);
@@ -229,17 +240,20 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
   return {
     'room:create': async (socket, { settings }, from) => {
       if (!from.roomsCreated.take()) return fail('rate_limited', REFUSED.rooms);
-      const { code, hostToken } = rooms.create(settings);
-      return { ok: true, data: { ...(await adopt(socket, code, true, null)), hostToken } };
+      const { code, hostToken, screenKey } = rooms.create(settings);
+      return {
+        ok: true,
+        data: { ...(await adopt(socket, code, true, null)), hostToken, screenKey },
+      };
     },
-    'room:join': async (socket, { code, name, spectator }, from) => {
+    'room:join': async (socket, { code, name, spectator, browser }, from) => {
       const missing = await find(from, code);
       if (missing) return missing;
       const same = socket.data.code === code;
       if (same && socket.data.playerId) {
         return fail('conflict', 'This connection already plays in this room; leave first.');
       }
-      const joined = await rooms.join(code, name, spectator);
+      const joined = await rooms.join(code, name, spectator, browser);
       if (!joined.ok) {
         if (!same) rooms.release(code);
         return joined;
@@ -250,7 +264,7 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
         data: { ...(await adopt(socket, code, same && socket.data.host, playerId)), token },
       };
     },
-    'room:resume': async (socket, { code, token }, from) => {
+    'room:resume': async (socket, { code, token, browser }, from) => {
       const missing = await find(from, code, token);
       if (missing) return missing;
       const credential = rooms.authenticate(code, token);
@@ -263,12 +277,45 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
         credential.role === 'host'
           ? await adopt(socket, code, true, same ? socket.data.playerId : null)
           : await adopt(socket, code, same && socket.data.host, credential.playerId);
+      // Every browser that held a seat is remembered with it: a kick bars them all.
+      if (credential.playerId !== null && browser !== undefined) {
+        rooms.noteBrowser(code, credential.playerId, browser);
+      }
       return { ok: true, data };
     },
-    'room:watch': async (socket, { code }, from) => {
+    'room:watch': async (socket, { code, key }, from) => {
       const missing = await find(from, code);
       if (missing) return missing;
-      return { ok: true, data: await adopt(socket, code, false, null) };
+      const same = socket.data.code === code;
+      const refuse = (message: string) => {
+        if (!same) rooms.release(code);
+        return fail('forbidden', message);
+      };
+      if (key !== undefined && !rooms.screenKeyOpens(code, key)) return refuse(REFUSED.screenKey);
+      // A locked room lets in its screens (with the key), not new watchers.
+      if (key === undefined && !same && rooms.open(code)?.locked) return refuse(ROOM_LOCKED);
+      return { ok: true, data: await adopt(socket, code, false, null, key !== undefined) };
+    },
+    // A new screen key: stored (hashed) before it is answered. The screens that watch with
+    // the old one see the room as any watcher does from now on (fogged while a fogged round
+    // is played: they get a replacing view at once).
+    'host:screenKey': async (socket) => {
+      const { code, host } = socket.data;
+      if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+      if (!host) return fail('forbidden', 'Only the host can do that.');
+      const screenKey = rooms.newScreenKey(code);
+      const screens = [...(socket.nsp.adapter.rooms.get(channel(code)) ?? [])]
+        .map((id) => socket.nsp.sockets.get(id))
+        .filter((s): s is AppSocket => s?.data.code === code && s.data.screen);
+      if (screens.length > 0 && fogRound(rooms.open(code)!)) await lines.warm(code);
+      for (const screen of screens) {
+        if (screen.data.code !== code || !screen.data.screen) continue;
+        screen.data.screen = false;
+        if (fogSeat(rooms.open(code)!, screen.data) === null) continue;
+        const { state, lines: readable = [] } = snapshot(code, screen.data);
+        screen.emit('room:view', { code, state, lines: readable, replace: true });
+      }
+      return { ok: true, data: { screenKey } };
     },
     'room:sync': (socket, { since }, from) => {
       const { code } = socket.data;
@@ -283,7 +330,39 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
       if ('events' in synced) from.reads.charge(synced.events.length);
       return { ok: true, data: synced };
     },
+    // A what-if room (server/fork.ts). The socket stays in its room; the caller opens the
+    // fork with its host token. A fork is a room created: the address's room budget pays.
+    'host:fork': (socket, { at }, from) => {
+      const { code, host } = socket.data;
+      if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
+      if (!host) return fail('forbidden', 'Only the host can do that.');
+      if (from.roomsCreated.empty()) return fail('rate_limited', REFUSED.rooms);
+      if (from.events.empty()) return fail('rate_limited', REFUSED.events);
+      if (from.reads.empty()) return fail('rate_limited', REFUSED.reads);
+      const { ack, read, written } = forkRoom(rooms, code, at);
+      from.reads.charge(read);
+      if (ack.ok) {
+        from.roomsCreated.take();
+        from.events.charge(written);
+      }
+      return ack;
+    },
   };
+}
+
+/**
+ * One log line per command that binds a socket or that the host gave (the room's story, not
+ * every move of play): the room, the event and who, never a token, key or browser id.
+ */
+function logged(logger: Logger, event: WireName, caller: Caller): void {
+  if (event === 'room:sync' || (!isEdgeName(event) && COMMANDS[event].who !== 'host')) return;
+  logger.info(event, {
+    room: caller.code,
+    event,
+    ...(caller.playerId ? { player: caller.playerId } : {}),
+    ...(caller.host ? { host: true } : {}),
+    ...(caller.screen ? { screen: true } : {}),
+  });
 }
 
 /**
@@ -306,7 +385,7 @@ export function attachSockets(
   const edgeOwn = edgeHandlers(rooms, options.lines);
   const { book } = options;
   io.on('connection', (socket) => {
-    socket.data = { code: null, host: false, playerId: null };
+    socket.data = { code: null, host: false, playerId: null, screen: false };
     const bucket = new TokenBucket(options.rateLimit);
     // The connection is counted under this address until it closes (server/app.ts).
     const from = book.of(requestAddress(socket.request, book.limits.trustProxy));
@@ -340,12 +419,16 @@ export function attachSockets(
           try {
             result = typeof answer === 'function' ? await answer() : answer;
           } catch (err) {
-            options.logger.error(`${String(event)} failed`, err);
+            options.logger.error(`${String(event)} failed`, err, {
+              room: socket.data.code,
+              event: String(event).slice(0, 40),
+            });
             result = fail(
               'internal',
               'The server failed to handle that; nothing changed. Try again.',
             );
           }
+          if (result.ok && isWireName(event)) logged(options.logger, event, socket.data);
           try {
             (ack as (r: Ack<unknown>) => void)(result);
           } catch (err) {
@@ -403,7 +486,8 @@ export function attachSockets(
     socket.on('disconnect', (reason) => {
       if (reason === 'parse error') invalid();
       try {
-        drop(rooms, socket);
+        // io.close(): the server stops (or restarts), the player does not go.
+        drop(rooms, socket, reason === 'server shutting down');
       } catch (err) {
         options.logger.error('cleaning up a socket failed', err);
       }

@@ -89,11 +89,48 @@ export function botDelayMs(kind: BotKind, paxos: PaxosState, seat: string, paceM
 export type BotAction = BotMove | { type: 'endTurn' };
 
 /**
+ * How many turns one steady bot leads in a turn-based round: enough of its own turns to run
+ * both phases (a request to each of a quorum, twice, `actionsPerTurn` a turn), and one more
+ * to start again if it was pre-empted, times the seats (every seat has a turn in between).
+ */
+export function leadTurns(actionsPerTurn: number, quorum: number, seats: number): number {
+  return (Math.ceil((2 * quorum) / Math.max(1, actionsPerTurn)) + 1) * Math.max(1, seats);
+}
+
+/**
+ * Which steady bot leads now in a turn-based round, or null (no turns, or no steady bot).
+ *
+ * Steady proposers that each start a proposal on their turn pre-empt one another for ever: a
+ * proposer needs several of its turns to run both phases, and every other proposer's turn in
+ * between raises the promises it gathered (four steady bots and one person played 49 turns and
+ * chose nothing). So in turns they take the lead one at a time, like Multi-Paxos's distinguished
+ * proposer: the lead passes round the steady bots' seats, in turn order, every `leadTurns`
+ * turns, and a steady bot that does not lead only answers its inbox and passes its turns.
+ * Decided from what every seat sees (the turn's number and order, which seats hold steady
+ * bots), so fog of war changes nothing. A round chooses within two leads (the first may be
+ * spent undoing what people did); people may still propose whenever it is their turn.
+ * Duelling bots never wait for the lead: their livelock is the demo.
+ */
+export function steadyLead(view: RoomState): string | null {
+  const round = view.round;
+  const turn = round?.turn;
+  if (!round || !turn || turn.number < 1) return null;
+  const steady = turn.order.filter((seat) =>
+    view.players.some((p) => p.seat === seat && p.bot === 'steady'),
+  );
+  if (steady.length === 0) return null;
+  const { actionsPerTurn } = round.rules;
+  const span = leadTurns(actionsPerTurn, round.paxos.config.quorum, turn.order.length);
+  return steady[Math.floor((turn.number - 1) / span) % steady.length]!;
+}
+
+/**
  * What a bot does in a room now, from its seat's view (`seatView`): nothing
  * while no round is played or the game is paused. In a turn-based round it
- * answers its inbox at any time and makes its other moves on its turn only;
- * on its turn with nothing to do it ends the turn if a person is seated and
- * connected, so people do not wait for it (among bots alone the timer passes it).
+ * answers its inbox at any time and makes its other moves on its turn only (a
+ * steady bot only while it leads: `steadyLead`); on its turn with nothing to
+ * do it ends the turn if a person is seated and connected, so people do not
+ * wait for it (among bots alone the timer passes it).
  */
 export function botActions(
   kind: BotKind,
@@ -106,8 +143,11 @@ export function botActions(
   const moves = botMoves(kind, round.paxos, seat, movie);
   const turn = round.turn;
   if (!turn) return moves;
-  if (turn.seat !== seat) return moves.filter((m) => m.type === 'answer');
-  if (moves.length > 0) return moves;
+  const mine = turn.seat === seat;
+  const lead = kind === 'steady' ? steadyLead(view) : null;
+  const leads = lead === null || lead === seat;
+  const allowed = mine && leads ? moves : moves.filter((m) => m.type === 'answer');
+  if (allowed.length > 0 || !mine) return allowed;
   const waiting = view.players.some((p) => !p.bot && p.connected && p.seat !== null);
   return waiting ? [{ type: 'endTurn' }] : [];
 }

@@ -9,6 +9,11 @@ export interface Credential {
   role: 'host' | 'player';
   /** The player the token sits for; null for a host token. */
   playerId: string | null;
+  /**
+   * When a player's token is granted: the hash of the browser id it was given to
+   * (`browserHash`), remembered with the player (see `playersOfBrowser`). Never read back.
+   */
+  browserHash?: string;
 }
 
 /** Changes to credentials that commit together with a command's events. */
@@ -16,6 +21,8 @@ export interface CredentialChange {
   grant?: Credential;
   /** Every token of this player in the room stops working (kicked, left). */
   revokePlayer?: string;
+  /** The room's first screen key (its sha256), given with the host token at creation. */
+  screenKeyHash?: string;
 }
 
 export type Durability = 'normal' | 'full';
@@ -78,6 +85,10 @@ export class SqliteStore {
   private readonly selectRoundStart: Database.Statement<[string], { seq: number }>;
   private readonly deleteTop: Database.Statement<[string, string, number]>;
   private readonly forgetTx: (room: string) => void;
+  private readonly upsertScreenKey: Database.Statement<[string, string]>;
+  private readonly selectScreenKey: Database.Statement<[string, string], { one: number }>;
+  private readonly insertBrowser: Database.Statement<[string, string, string]>;
+  private readonly selectBrowser: Database.Statement<[string, string], { player_id: string }>;
   private readonly dropTx: (room: string) => void;
 
   constructor(path: string, options: { durability?: Durability } = {}) {
@@ -120,6 +131,16 @@ export class SqliteStore {
         room TEXT PRIMARY KEY,
         active_at INTEGER,
         closed_at INTEGER
+      );
+      -- The screen key of each room (its sha256): a watcher with it sees through the fog.
+      CREATE TABLE IF NOT EXISTS screen_keys (room TEXT PRIMARY KEY, key_hash TEXT NOT NULL);
+      -- The browsers (sha256 of the room and the browser id) that held each player's seat:
+      -- a browser whose player the host removed may not join again (docs/PROTOCOL.md).
+      CREATE TABLE IF NOT EXISTS browsers (
+        room TEXT NOT NULL,
+        browser_hash TEXT NOT NULL,
+        player_id TEXT NOT NULL,
+        PRIMARY KEY (room, browser_hash, player_id)
       );
       CREATE INDEX IF NOT EXISTS rooms_by_active ON rooms (active_at);
       CREATE INDEX IF NOT EXISTS rooms_by_closed ON rooms (closed_at);
@@ -170,12 +191,28 @@ export class SqliteStore {
     this.deleteTop = this.db.prepare(
       'DELETE FROM events WHERE room = ? AND seq > (SELECT max(seq) FROM events WHERE room = ?) - ?',
     );
+    this.upsertScreenKey = this.db.prepare(
+      'INSERT INTO screen_keys (room, key_hash) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET key_hash = excluded.key_hash',
+    );
+    this.selectScreenKey = this.db.prepare(
+      'SELECT 1 AS one FROM screen_keys WHERE room = ? AND key_hash = ?',
+    );
+    this.insertBrowser = this.db.prepare(
+      'INSERT OR IGNORE INTO browsers (room, browser_hash, player_id) VALUES (?, ?, ?)',
+    );
+    this.selectBrowser = this.db.prepare(
+      'SELECT player_id FROM browsers WHERE room = ? AND browser_hash = ?',
+    );
     const deleteCredentials = this.db.prepare('DELETE FROM credentials WHERE room = ?');
+    const deleteScreenKey = this.db.prepare('DELETE FROM screen_keys WHERE room = ?');
+    const deleteBrowsers = this.db.prepare('DELETE FROM browsers WHERE room = ?');
     const deleteRoomRow = this.db.prepare('DELETE FROM rooms WHERE room = ?');
     const deleteEvents = this.db.prepare('DELETE FROM events WHERE room = ?');
     // Tokens die first, so that nobody opens a room while its log is being deleted.
     this.forgetTx = this.db.transaction((room: string) => {
       deleteCredentials.run(room);
+      deleteScreenKey.run(room);
+      deleteBrowsers.run(room);
       this.deleteLive.run(room);
     });
     this.dropTx = this.db.transaction((room: string) => {
@@ -192,6 +229,11 @@ export class SqliteStore {
         if (change.revokePlayer !== undefined) this.deletePlayer.run(room, change.revokePlayer);
         const g = change.grant;
         if (g) this.insertCredential.run(g.tokenHash, g.room, g.role, g.playerId);
+        if (g?.browserHash !== undefined && g.playerId !== null) {
+          this.insertBrowser.run(room, g.browserHash, g.playerId);
+        }
+        const key = change.screenKeyHash;
+        if (key !== undefined) this.upsertScreenKey.run(room, key);
         if (live !== undefined) (live ? this.insertLive : this.deleteLive).run(room);
         const at = envelopes[envelopes.length - 1]?.at ?? null;
         const created = envelopes[0]?.event.type === 'roomCreated';
@@ -284,6 +326,26 @@ export class SqliteStore {
 
   hasRoom(room: string): boolean {
     return this.selectRoom.get(room) !== undefined;
+  }
+
+  /** Whether this is the hash of the room's screen key. */
+  screenKeyMatches(room: string, keyHash: string): boolean {
+    return this.selectScreenKey.get(room, keyHash) !== undefined;
+  }
+
+  /** Gives the room a new screen key (its hash): the previous one stops working. */
+  setScreenKey(room: string, keyHash: string): void {
+    this.upsertScreenKey.run(room, keyHash);
+  }
+
+  /** Remembers that this browser (its hash) held this player's seat. */
+  addBrowser(room: string, browserHash: string, playerId: string): void {
+    this.insertBrowser.run(room, browserHash, playerId);
+  }
+
+  /** The players whose seat this browser (its hash) held in the room. */
+  playersOfBrowser(room: string, browserHash: string): string[] {
+    return this.selectBrowser.all(room, browserHash).map((r) => r.player_id);
   }
 
   credential(tokenHash: string): Credential | null {

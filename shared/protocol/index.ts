@@ -6,7 +6,7 @@ import type { AckKindOf, PayloadInput, WireName } from '../room/commands.ts';
 import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export const ERROR_CODES = [
   'bad_request',
@@ -71,6 +71,8 @@ export interface Identity {
   host: boolean;
   playerId: string | null;
   seat: string | null;
+  /** Present (true) on a watcher that gave the host's screen key: it sees through the fog. */
+  screen?: true;
 }
 
 export interface Joined {
@@ -83,7 +85,17 @@ export interface Joined {
 export interface Created {
   identity: Identity;
   hostToken: string;
+  /**
+   * The room's screen key: `room:watch` with it sees through the fog (the projector).
+   * Keep it with the host token; the server stores only its hash (`host:screenKey` makes a new one).
+   */
+  screenKey: string;
   snapshot: Snapshot;
+}
+
+/** `host:screenKey`: the room's new screen key (the previous one no longer works). */
+export interface ScreenKey {
+  screenKey: string;
 }
 
 export interface Resumed {
@@ -99,6 +111,15 @@ export interface Done {
   seq: number;
 }
 
+/**
+ * `host:fork`: the what-if room made. The socket stays where it was; the fork is
+ * opened with `room:resume { code, token: hostToken }` (a new tab, or this one).
+ */
+export interface Forked {
+  code: string;
+  hostToken: string;
+}
+
 /** What each kind of acknowledgement carries (a command's kind is in its catalogue entry). */
 interface AckKinds {
   done: Done;
@@ -106,6 +127,8 @@ interface AckKinds {
   joined: Joined;
   resumed: Resumed;
   synced: Synced;
+  forked: Forked;
+  screenKey: ScreenKey;
 }
 
 /** The events a client may send: the catalogue's wire names. */

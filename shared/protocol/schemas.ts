@@ -10,7 +10,15 @@ import { MEMORY } from '../paxos/events.ts';
 import { DELIVERY, MESSAGE_KINDS, VALUE_RULES } from '../paxos/types.ts';
 import { NODE_NAME_MAX, ROOM_TITLE_MAX, VALUE_MAX } from '../names.ts';
 import { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from '../room/settings.ts';
-import { ACCEPTOR_MODES, BOT_KINDS, MODES, VISIBILITIES, WRONG_ANSWERS } from '../room/game.ts';
+import {
+  ACCEPTOR_MODES,
+  BOT_KINDS,
+  MODES,
+  VISIBILITIES,
+  WRONG_ANSWERS,
+  proposeByDefault,
+} from '../room/game.ts';
+import { AUTOPLAY_MAX_SPEED, AUTOPLAY_MIN_SPEED } from '../room/autoplay-speed.ts';
 
 /** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -82,6 +90,15 @@ export const token = z
   .regex(/^[A-Za-z0-9_-]+$/, 'That is not a token');
 /** A friend's name on the wire; inside the engine a node is a plain string. */
 export const nodeName = z.enum(FRIENDS).transform((name): string => name);
+/**
+ * A browser's own random id (kept in its localStorage): what tells the server that a join
+ * comes from a browser whose player the host removed.
+ */
+export const browserId = z
+  .string()
+  .min(16)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'That is not a browser id');
 export const playerId = z
   .string()
   .min(1)
@@ -89,22 +106,53 @@ export const playerId = z
   .regex(/^[A-Za-z0-9_-]+$/);
 export const messageId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-export const roundRules = z.strictObject({
-  mode: z.enum(MODES).default('realtime'),
-  actionsPerTurn: z.number().int().min(1).max(10).default(2),
-  turnSeconds: z.number().int().min(5).max(600).default(45),
-  turnLimit: z.number().int().min(1).max(500).nullable().default(null),
-  visibility: z.enum(VISIBILITIES).default('open'),
-  acceptors: z.enum(ACCEPTOR_MODES).default('engine'),
-  wrongAnswers: z.enum(WRONG_ANSWERS).default('refuse'),
-  endWhenChosen: z.boolean().default(true),
-});
+/**
+ * A number a client may leave out, which then means "none" (`null` in the room's state):
+ * JSON turns NaN and Infinity into null, so a null on the wire is refused rather than read
+ * as that "none" (a `quorum: NaN` would silently have meant a majority).
+ */
+const optionalNumber = (what: string, absent: string) =>
+  z.number({
+    error: (issue) =>
+      issue.input === null
+        ? `${what} cannot be null (NaN and Infinity arrive as null): leave it out for ${absent}`
+        : undefined,
+  });
+const orNull = (n: number | undefined): number | null => n ?? null;
+
+export const roundRules = z
+  .strictObject({
+    mode: z.enum(MODES).default('realtime'),
+    actionsPerTurn: z.number().int().min(1).max(10).default(2),
+    turnSeconds: z.number().int().min(5).max(600).default(45),
+    turnLimit: optionalNumber('A turn limit', 'no limit')
+      .int()
+      .min(1)
+      .max(500)
+      .optional()
+      .transform(orNull),
+    visibility: z.enum(VISIBILITIES).default('open'),
+    acceptors: z.enum(ACCEPTOR_MODES).default('engine'),
+    wrongAnswers: z.enum(WRONG_ANSWERS).default('refuse'),
+    endWhenChosen: z.boolean().default(true),
+    /** "Run both phases" (`node:propose`); left out, it follows the mode (`proposeByDefault`). */
+    allowPropose: z.boolean().optional(),
+  })
+  .transform((rules) => ({
+    ...rules,
+    allowPropose: rules.allowPropose ?? proposeByDefault(rules),
+  }));
 
 export const roomSettings = z
   .strictObject({
     movies: z.array(movieTitle).min(1).max(12).default(DEFAULT_MOVIES),
     seats: z.number().int().min(MIN_SEATS).max(MAX_SEATS).default(5),
-    quorum: z.number().int().min(1).max(MAX_SEATS).nullable().default(null),
+    quorum: optionalNumber('A quorum', 'a majority of the seats')
+      .int()
+      .min(1)
+      .max(MAX_SEATS)
+      .optional()
+      .transform(orNull),
     delivery: z.enum(DELIVERY).default('instant'),
     valueRule: z.enum(VALUE_RULES).default('seed'),
     rules: roundRules.default(roundRules.parse({})),
@@ -127,6 +175,12 @@ export const FIELDS = {
   token,
   /** A yes/no the sender may leave out (no). */
   flag: z.boolean().default(false),
+  /** A yes/no the sender must give. */
+  toggle: z.boolean(),
+  /** The sender's browser id (optional: a client without storage has none). */
+  optionalBrowser: browserId.optional(),
+  /** The host's screen key (`host:screenKey`), which lets a watcher see through the fog. */
+  optionalScreenKey: token.optional(),
   /** A room's sequence number: how far a client has folded. */
   seq: z.number().int().min(0),
   settings: roomSettings,
@@ -152,6 +206,15 @@ export const FIELDS = {
   /** A partition: groups of nodes (the nodes in none form one more group). */
   groups: z.array(z.array(nodeName).min(1).max(14)).min(1).max(14),
   memory: z.enum(MEMORY),
+  /** Auto-play's speed in steps per second: 0 stops it, else 0.1 (one step in 10 s) to 10. */
+  speed: z
+    .number()
+    .min(0)
+    .max(AUTOPLAY_MAX_SPEED)
+    .refine(
+      (v) => v === 0 || v >= AUTOPLAY_MIN_SPEED,
+      `A speed is 0 (stop) or from ${AUTOPLAY_MIN_SPEED} to ${AUTOPLAY_MAX_SPEED} steps a second`,
+    ),
   botKind,
   optionalBotKind: botKind.optional(),
   playerId,
@@ -159,6 +222,8 @@ export const FIELDS = {
   note: narration,
   /* Fields of the server's own commands (never parsed from a client). */
   connected: z.boolean(),
+  /** A yes/no the server may leave out (no). */
+  optionalFlag: z.boolean().optional(),
   time: z.number(),
 } as const;
 

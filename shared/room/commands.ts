@@ -25,7 +25,7 @@ import type { PayloadIn, PayloadOut, Shape } from '../protocol/schemas.ts';
 export type Who = 'host' | 'player' | 'system' | 'anyone';
 
 /** What an acknowledgement carries (the types are in shared/protocol/index.ts). */
-export type AckKind = 'done' | 'created' | 'joined' | 'resumed' | 'synced';
+export type AckKind = 'done' | 'created' | 'joined' | 'resumed' | 'synced' | 'forked' | 'screenKey';
 
 export interface CommandSpec {
   readonly who: Who;
@@ -63,7 +63,7 @@ export const COMMANDS = {
     wire: true,
     edge: true,
     mints: true,
-    payload: { code: 'code', name: 'name', spectator: 'flag' },
+    payload: { code: 'code', name: 'name', spectator: 'flag', browser: 'optionalBrowser' },
     ack: 'joined',
     doc: 'Takes the first free seat (or a spectator place) under a new name.',
   },
@@ -72,7 +72,7 @@ export const COMMANDS = {
     wire: true,
     edge: true,
     room: false,
-    payload: { code: 'code', token: 'token' },
+    payload: { code: 'code', token: 'token', browser: 'optionalBrowser' },
     ack: 'resumed',
     doc: 'Presents a token again: the same host or seat, even after a restart.',
   },
@@ -81,9 +81,9 @@ export const COMMANDS = {
     wire: true,
     edge: true,
     room: false,
-    payload: { code: 'code' },
+    payload: { code: 'code', key: 'optionalScreenKey' },
     ack: 'resumed',
-    doc: 'Watches a room without a seat (the projector).',
+    doc: "Watches a room without a seat; with the host's screen key, through the fog (the projector).",
   },
   'room:sync': {
     who: 'anyone',
@@ -93,6 +93,16 @@ export const COMMANDS = {
     payload: { since: 'seq' },
     ack: 'synced',
     doc: 'The events after `since`, or a snapshot when they are too many.',
+  },
+  'host:screenKey': {
+    // The edge's: the key is a secret of the server (stored hashed), never a room event.
+    who: 'host',
+    wire: true,
+    edge: true,
+    room: false,
+    payload: {},
+    ack: 'screenKey',
+    doc: 'Makes a new screen key for the projector; the old one stops working.',
   },
   'room:leave': {
     who: 'player',
@@ -179,6 +189,20 @@ export const COMMANDS = {
     ack: 'done',
     doc: 'Removes a player; their token stops working.',
   },
+  'host:lock': {
+    who: 'host',
+    wire: true,
+    payload: { locked: 'toggle' },
+    ack: 'done',
+    doc: 'Locks the room (nobody new may join) or opens it again.',
+  },
+  'host:allowBack': {
+    who: 'host',
+    wire: true,
+    payload: { playerId: 'playerId' },
+    ack: 'done',
+    doc: "Lets a removed player's browser join the room again.",
+  },
   'host:say': {
     who: 'host',
     wire: true,
@@ -200,14 +224,10 @@ export const COMMANDS = {
     ack: 'done',
     doc: 'Delivers, drops or duplicates a message in flight.',
   },
-  /*
-   * The host's faults (shared/paxos/network.ts; docs/PROTOCOL.md, "Faults"). Not on the wire
-   * yet: each becomes `wire: true` when the edge's tests (test/server/bad-input.test.ts,
-   * fuzz.test.ts) list a valid payload for it; the rule and its events are done.
-   */
+  /* The host's faults (shared/paxos/network.ts; docs/PROTOCOL.md, "Faults"). */
   'host:hold': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: {
       from: 'optionalNode',
       to: 'optionalNode',
@@ -220,14 +240,14 @@ export const COMMANDS = {
   },
   'host:release': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: {},
     ack: 'done',
     doc: "Ends the host's holds and delays; delivers nothing by itself.",
   },
   'host:delay': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: {
       from: 'optionalNode',
       to: 'optionalNode',
@@ -240,38 +260,73 @@ export const COMMANDS = {
   },
   'host:step': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: { messageId: 'optionalMessageId' },
     ack: 'done',
     doc: 'Delivers the oldest due message in flight (or this one) and advances the step count.',
   },
   'host:partition': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: { groups: 'groups' },
     ack: 'done',
     doc: 'Splits the nodes into groups: a message between two groups is lost.',
   },
   'host:heal': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: {},
     ack: 'done',
     doc: 'Ends the partition.',
   },
   'host:crash': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: { node: 'node' },
     ack: 'done',
     doc: 'The node answers nothing and sends nothing; messages to it are lost.',
   },
   'host:recover': {
     who: 'host',
-    wire: false,
+    wire: true,
     payload: { node: 'node', memory: 'memory' },
     ack: 'done',
     doc: 'The node is back, with its disk (memory "kept") or with amnesia ("lost").',
+  },
+  /*
+   * Auto-play and forks (issue 9). Time stays out of shared/: the server's auto-play driver
+   * (server/autoplay.ts) sends `system:step` at the speed the room's state records.
+   */
+  'host:autoplay': {
+    who: 'host',
+    wire: true,
+    payload: { speed: 'speed' },
+    ack: 'done',
+    doc: 'Steps the network by itself, this many steps a second (0 stops).',
+  },
+  'host:fork': {
+    // The edge's: it makes a new room (the address's room budget) and answers with its host token.
+    who: 'host',
+    wire: true,
+    edge: true,
+    room: false,
+    payload: { at: 'seq' },
+    ack: 'forked',
+    doc: 'A what-if room: a new room with this log up to event `at`; the caller is its host.',
+  },
+  'system:step': {
+    who: 'system',
+    wire: false,
+    payload: {},
+    ack: 'done',
+    doc: "Auto-play's step: as host:step, while the round's auto-play is on.",
+  },
+  'system:fork': {
+    who: 'system',
+    wire: false,
+    payload: { parent: 'code', at: 'seq' },
+    ack: 'done',
+    doc: "A fork's first own command: it records its parent, and the people of the prefix leave.",
   },
   'host:pause': {
     who: 'host',
@@ -305,7 +360,8 @@ export const COMMANDS = {
   'system:presence': {
     who: 'system',
     wire: false,
-    payload: { playerId: 'playerId', connected: 'connected' },
+    // `restart`: the server went away (it stopped or restarted), not the player: a turn is kept.
+    payload: { playerId: 'playerId', connected: 'connected', restart: 'optionalFlag' },
     ack: 'done',
     doc: "A player's first socket came, or their last one went.",
   },

@@ -12,6 +12,7 @@ import {
 } from './rules.ts';
 import { answerMove, consequences, fail, nodeMove, ok, paxosEvents, preview } from './play.ts';
 import { passTurn, rulesOf, startNextTurn, waitingForTurn } from './turns.ts';
+import { autoplaySpeed, somethingToStep } from './autoplay.ts';
 import type { Actor, Player, RoomCommand, RoomDecision, RoomEvent, RoomState } from './types.ts';
 
 const REFUSALS: Record<Exclude<Who, 'anyone'>, string> = {
@@ -19,6 +20,9 @@ const REFUSALS: Record<Exclude<Who, 'anyone'>, string> = {
   system: 'That is done by the server, not by a player.',
   player: 'Only a player in this room can do that.',
 };
+
+/** The refusal of a join (or a watch without the screen key) while the host locked the room. */
+export const ROOM_LOCKED = 'This room is locked by its host.';
 
 type FaultName =
   | 'host:hold'
@@ -91,6 +95,42 @@ function departed(state: RoomState, playerId: string, reason: 'left' | 'kicked')
     : events;
 }
 
+/**
+ * Auto-play's step: the host's `step` while auto-play is on (else nothing: the driver was
+ * late), and auto-play stops in the same batch once nothing is left to deliver.
+ */
+function autoplayStep(state: RoomState): RoomDecision {
+  if (autoplaySpeed(state) === 0) return ok();
+  const stop: RoomEvent = { type: 'autoplayChanged', speed: 0, reason: 'done' };
+  if (!somethingToStep(state)) return ok(stop);
+  const moved = paxosEvents(state, { type: 'step' }, null);
+  if (!moved.ok) return moved;
+  const events = consequences(state, moved.events);
+  const after = preview(state, events);
+  // A round that ended (a movie was chosen) took its auto-play with it.
+  return after.round?.status === 'playing' && !somethingToStep(after)
+    ? ok(...events, stop)
+    : ok(...events);
+}
+
+/**
+ * A fork's own first events: it remembers its parent; auto-play stops (a what-if starts
+ * still); a locked room opens; the people of the prefix leave their seats (their tokens open
+ * the parent, not the fork), so newcomers can take them with each node's Paxos state as it
+ * was. Bots stay.
+ */
+function forked(state: RoomState, parent: string, at: number): RoomDecision {
+  const events: RoomEvent[] = [{ type: 'roomForked', parent, at }];
+  if (state.round?.autoplay !== undefined) {
+    events.push({ type: 'autoplayChanged', speed: 0, reason: 'forked' });
+  }
+  if (state.locked) events.push({ type: 'roomLocked', locked: false });
+  for (const p of state.players) {
+    if (p.bot === undefined) events.push(...departed(preview(state, events), p.id, 'left'));
+  }
+  return ok(...events);
+}
+
 function newName(state: RoomState, name: string): RoomDecision | null {
   if (state.players.some((p) => sameName(p.name, name))) {
     return fail('conflict', `Someone in this room is already called "${name}".`);
@@ -108,7 +148,9 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
   const denied = authorize(command, actor);
   if (denied) return denied;
   if (state.status === 'closed') {
-    return command.type === 'system:presence' || command.type === 'system:tick'
+    return command.type === 'system:presence' ||
+      command.type === 'system:tick' ||
+      command.type === 'system:step'
       ? ok()
       : fail('conflict', 'This room is closed.');
   }
@@ -116,6 +158,7 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
 
   switch (command.type) {
     case 'room:join': {
+      if (state.locked) return fail('forbidden', ROOM_LOCKED);
       const refused = newName(state, command.name);
       if (refused) return refused;
       const seat = command.spectator ? null : freeSeat(state);
@@ -165,6 +208,15 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
         { type: 'playerJoined', player: bot },
       );
     }
+    case 'host:lock':
+      return command.locked === (state.locked ?? false)
+        ? ok()
+        : ok({ type: 'roomLocked', locked: command.locked });
+    case 'host:allowBack':
+      if (!state.removed?.some((r) => r.playerId === command.playerId)) {
+        return fail('not_found', 'That player is not among the removed players.');
+      }
+      return ok({ type: 'playerAllowedBack', playerId: command.playerId });
     case 'host:kick': {
       const id = command.playerId;
       if (!state.players.some((p) => p.id === id)) return fail('not_found', 'No such player.');
@@ -177,7 +229,10 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
         { type: 'presenceChanged', playerId: player.id, connected: command.connected },
       ];
       const after = preview(state, events);
-      if (!command.connected && round?.turn?.seat === player.seat && player.seat !== null) {
+      // The server stopping or restarting is not the player going: their turn keeps its
+      // deadline and its actions, and the timer passes it if they are not back in time.
+      const gone = !command.connected && command.restart !== true;
+      if (gone && round?.turn?.seat === player.seat && player.seat !== null) {
         return ok(...events, ...passTurn(after, 'disconnected'));
       }
       if (command.connected && waitingForTurn(after))
@@ -284,6 +339,22 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       const moved = paxosEvents(state, faultCommand(command), null);
       return moved.ok ? ok(...consequences(state, moved.events)) : moved;
     }
+    case 'host:autoplay': {
+      if (!round) return fail('conflict', 'No round is being played.');
+      const { speed } = command;
+      if (speed === (round.autoplay ?? 0)) return ok();
+      if (speed > 0 && !somethingToStep(state)) {
+        return fail(
+          'conflict',
+          "Nothing to play: no message is in flight outside the players' inboxes. Hold the network, let the players send, then play.",
+        );
+      }
+      return ok({ type: 'autoplayChanged', speed, reason: 'host' });
+    }
+    case 'system:step':
+      return autoplayStep(state);
+    case 'system:fork':
+      return forked(state, command.parent, command.at);
     default: {
       const never: never = command;
       throw new Error(`unknown room command ${JSON.stringify(never)}`);

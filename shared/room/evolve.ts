@@ -123,6 +123,14 @@ function addScores(state: RoomState, summary: RoundSummary): RoomState['scoreboa
   return board.sort((a, b) => b.points - a.points);
 }
 
+/** The round with auto-play off (the same object when it was off: old logs fold as before). */
+function withoutAutoplay(round: Round): Round {
+  if (round.autoplay === undefined) return round;
+  const still = { ...round };
+  delete still.autoplay;
+  return still;
+}
+
 function withRound(state: RoomState, change: (round: Round) => Round): RoomState {
   if (!state.round) throw new Error('event outside a round');
   return { ...state, round: change(state.round) };
@@ -155,8 +163,17 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       throw new Error('room created twice');
     case 'playerJoined':
       return { ...s, players: [...s.players, event.player] };
-    case 'playerLeft':
-      return { ...s, players: s.players.filter((p) => p.id !== event.playerId) };
+    case 'playerLeft': {
+      const gone = s.players.find((p) => p.id === event.playerId);
+      const left = { ...s, players: s.players.filter((p) => p.id !== event.playerId) };
+      // A kicked person is remembered until the host lets them back in (a bot is just gone).
+      if (event.reason !== 'kicked' || !gone || gone.bot !== undefined) return left;
+      return { ...left, removed: [...(s.removed ?? []), { playerId: gone.id, name: gone.name }] };
+    }
+    case 'playerAllowedBack':
+      return { ...s, removed: (s.removed ?? []).filter((r) => r.playerId !== event.playerId) };
+    case 'roomLocked':
+      return { ...s, locked: event.locked };
     case 'presenceChanged':
       return mapPlayer(s, event.playerId, (p) => ({ ...p, connected: event.connected }));
     case 'settingsChanged':
@@ -211,7 +228,8 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       const turn = s.round.turn && { ...s.round.turn, seat: null, endsAt: null, leftMs: null };
       return {
         ...s,
-        round: { ...s.round, status: 'ended', endedAt: at, turn },
+        // Auto-play ends with its round.
+        round: { ...withoutAutoplay(s.round), status: 'ended', endedAt: at, turn },
         history: [...s.history, summary],
         scoreboard: addScores(s, summary),
       };
@@ -267,6 +285,12 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       }));
     case 'note':
       return s;
+    case 'autoplayChanged':
+      return withRound(s, (round) =>
+        event.speed > 0 ? { ...round, autoplay: event.speed } : withoutAutoplay(round),
+      );
+    case 'roomForked':
+      return { ...s, forkedFrom: { code: event.parent, at: event.at } };
     case 'roomClosed':
       return { ...s, status: 'closed' };
     default: {

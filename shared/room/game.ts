@@ -10,7 +10,8 @@ export type BotKind = (typeof BOT_KINDS)[number];
 
 export const BOT_DESCRIPTIONS: Record<BotKind, string> = {
   quiet: 'Quiet acceptor: only answers requests, never proposes.',
-  steady: 'Steady proposer: proposes its movie to a majority, one request at a time.',
+  steady:
+    'Steady proposer: proposes its movie to a majority, one request at a time (in turns, the steady bots take the lead one after another).',
   duelling:
     'Duelling proposer: answers every pre-emption with a higher proposal at once (the livelock demo).',
 };
@@ -40,6 +41,28 @@ export interface RoundRules {
   wrongAnswers: WrongAnswers;
   /** End the round as soon as a value is chosen and a proposer has seen its accept quorum. */
   endWhenChosen: boolean;
+  /**
+   * The "Run both phases" shortcut (`node:propose`, the notebook's `propose`) may be used in
+   * this round. Never in turns, whatever it says (each request is one action). Absent in rounds
+   * logged before the host could turn it off: allowed. Its default: `proposeByDefault`.
+   */
+  allowPropose?: boolean;
+}
+
+/**
+ * Whether "Run both phases" is allowed when the host does not say. In free play (real time,
+ * the engine answers as acceptor) yes: it is the notebook's `propose`, and watching it retry is
+ * part of the lesson. In turns no: each request is one action, so it cannot run. When players
+ * answer as acceptors no: that is the classroom's game, where every request and every answer
+ * is made by hand, and one click would fill every inbox and finish the round for everyone.
+ */
+export function proposeByDefault(rules: Pick<RoundRules, 'mode' | 'acceptors'>): boolean {
+  return rules.mode === 'realtime' && rules.acceptors === 'engine';
+}
+
+/** Whether this round's rules let a player run both phases at once (`node:propose`). */
+export function proposeAllowed(rules: RoundRules): boolean {
+  return rules.mode === 'realtime' && rules.allowPropose !== false;
 }
 
 export const DEFAULT_RULES: RoundRules = {
@@ -51,6 +74,7 @@ export const DEFAULT_RULES: RoundRules = {
   acceptors: 'engine',
   wrongAnswers: 'refuse',
   endWhenChosen: true,
+  allowPropose: true,
 };
 
 export interface TurnState {

@@ -4,6 +4,14 @@ export { decideRoom } from './decide.ts';
 export { evolveRoom, foldRoom, stamp } from './evolve.ts';
 export * from './replay.ts';
 export { execute } from './execute.ts';
+export { forkLog } from './fork.ts';
+export type { ForkedLog } from './fork.ts';
+export {
+  AUTOPLAY_MAX_SPEED,
+  AUTOPLAY_MIN_SPEED,
+  autoplaySpeed,
+  somethingToStep,
+} from './autoplay.ts';
 export type { Executed } from './execute.ts';
 export { COMMANDS, wireNames, isEdgeName, isWireName, roomCommand } from './commands.ts';
 export type {

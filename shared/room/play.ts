@@ -6,6 +6,7 @@ import {
   waitingInInbox,
 } from '../paxos/index.ts';
 import { stamp } from './evolve.ts';
+import { proposeAllowed } from './game.ts';
 import { passTurn } from './turns.ts';
 import type {
   NodeCommand,
@@ -111,6 +112,12 @@ export function nodeMove(state: RoomState, player: Player, command: NodeCommand)
     return fail(
       'conflict',
       'Running both phases at once is for real-time rounds; in turns, each request is one action.',
+    );
+  }
+  if (command.type === 'node:propose' && !proposeAllowed(state.round!.rules)) {
+    return fail(
+      'conflict',
+      'The host turned off "Run both phases" for this round: send the requests one at a time.',
     );
   }
   const moved = paxosEvents(state, paxosCommandOf(command, seat), player.id);

@@ -49,15 +49,18 @@ export const botName = (seat: string): string => `${seat || 'A'} (bot)`;
 
 /**
  * A live room is driven by the server on its own: a round is being played
- * with turns (a timer passes them) or with bots. A restart loads these rooms
- * at once so their timers and bots carry on.
+ * with turns (a timer passes them), with bots, or with auto-play on (its
+ * driver steps it). A restart loads these rooms at once so their timers, bots
+ * and auto-play carry on.
  */
 export function isLive(state: RoomState): boolean {
   const round = state.round;
   return (
     state.status === 'open' &&
     round?.status === 'playing' &&
-    (round.turn !== null || state.players.some((p) => p.bot !== undefined))
+    (round.turn !== null ||
+      state.players.some((p) => p.bot !== undefined) ||
+      round.autoplay !== undefined)
   );
 }
 
@@ -68,6 +71,7 @@ const LIVENESS = new Set<RoomEvent['type']>([
   'playerJoined',
   'playerLeft',
   'roomClosed',
+  'autoplayChanged',
 ]);
 
 export const mayChangeLiveness = (events: readonly Envelope[]): boolean =>

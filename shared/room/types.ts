@@ -35,6 +35,11 @@ export interface Round {
   /** Turn-based rounds only. */
   turn: TurnState | null;
   stats: RoundStats;
+  /**
+   * Auto-play's speed in steps per second while it is on (`host:autoplay`); absent when it is
+   * off, and in every log without auto-play. The server's driver steps the round at this speed.
+   */
+  autoplay?: number;
 }
 
 /** What stays of a finished round: the schedule of movie nights. */
@@ -79,6 +84,21 @@ export interface RoomState {
   title?: string;
   /** Set on a fog-of-war view: the seat it was made for; other nodes' state is hidden. */
   hiddenFrom?: string;
+  /** The host locked the room: nobody new may join (absent until it is locked once). */
+  locked?: boolean;
+  /**
+   * Players the host removed (kicked), until the host lets them back in: a browser that held
+   * one of their seats may not join again. Absent until the first kick. Bots are not listed.
+   */
+  removed?: RemovedPlayer[];
+  /** A what-if room (`host:fork`): the room it was forked from and the seq it was forked after. */
+  forkedFrom?: { code: string; at: number };
+}
+
+/** A kicked player, as the host's page lists them ("Let back in"). */
+export interface RemovedPlayer {
+  playerId: string;
+  name: string;
 }
 
 /** Who is asking. The server maps a verified token to one of these; the engine checks the rules. */
@@ -122,9 +142,23 @@ export type RoomEvent =
     }
   /** The host's narration, printed in the transcript like the seed's `print`. */
   | { type: 'note'; text: string }
+  /** The host locked the room (no new joins) or opened it again. */
+  | { type: 'roomLocked'; locked: boolean }
+  /** The host lets a removed player's browser join again. */
+  | { type: 'playerAllowedBack'; playerId: string }
+  /**
+   * Auto-play's speed changed (0: it stopped). `reason`: the host set it, there was nothing
+   * left to deliver (`done`), or a fork starts still (`forked`).
+   */
+  | { type: 'autoplayChanged'; speed: number; reason: AutoplayReason }
+  /** A fork's first own event: the room whose log up to `at` this room's log repeats. */
+  | { type: 'roomForked'; parent: string; at: number }
   | { type: 'roomClosed' };
 
 export type RoomEventType = RoomEvent['type'];
+
+/** Why auto-play's speed changed. */
+export type AutoplayReason = 'host' | 'done' | 'forked';
 
 /** An event as stored and broadcast: numbered in the room, stamped by the server's clock. */
 export interface Envelope {

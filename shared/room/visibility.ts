@@ -7,10 +7,18 @@ import type { Envelope, RoomState } from './types.ts';
 /*
  * Fog of war: a seated player sees what their node would know — its own
  * acceptor and proposer, the messages it sent or received, and the log lines
- * that involve it. The server applies this before anything leaves it (hidden
- * state is never sent and hidden in the browser). Hosts, projectors and
- * everyone after the round has ended see everything.
+ * that involve it. An audience without a seat (a screen without the host's
+ * screen key, a spectator) is fogged as `NO_SEAT`: no node's private state and
+ * only the room's own lines. The server applies this before anything leaves it
+ * (hidden state is never sent and hidden in the browser). Hosts, screens with
+ * the key and everyone after the round has ended see everything.
  */
+
+/**
+ * The "seat" of an audience that has none: no node is its own, so every node's state is
+ * hidden from it (`seatView(state, NO_SEAT)`, `hiddenFrom: ''`).
+ */
+export const NO_SEAT = '';
 
 /** True when this audience must get a redacted view rather than the full room. */
 export function fogged(state: RoomState, seat: string | null): seat is string {

@@ -61,6 +61,21 @@ const valid = (): Record<ClientEventName, Record<string, unknown>> => ({
   'host:skipTurn': {},
   'host:addBot': { kind: 'quiet' },
   'host:rename': { title: 'Friday' },
+  // The instructor's instrument (issue 9): faults, auto-play, forks.
+  'host:hold': { node: 'Cal' },
+  'host:release': {},
+  'host:delay': { to: 'Ben', steps: 2 },
+  'host:step': {},
+  'host:partition': { groups: [['Amy', 'Ben']] },
+  'host:heal': {},
+  'host:crash': { node: 'Cal' },
+  'host:recover': { node: 'Cal', memory: 'kept' },
+  'host:autoplay': { speed: 1 },
+  'host:fork': { at: 1 },
+  // The room's doors (issue 13): the screen key, the lock, letting a removed player back.
+  'host:screenKey': {},
+  'host:lock': { locked: true },
+  'host:allowBack': { playerId: 'abcdef' },
 });
 
 type Row = [event: string, payload: unknown, code: string];
@@ -148,6 +163,16 @@ function rows(): Row[] {
     ['room:create', { settings: { rules: { actionsPerTurn: 0 } } }, 'bad_request'],
     ['room:create', { settings: { rules: { turnSeconds: 1 } } }, 'bad_request'],
     ['room:create', { settings: { rules: { endWhenChosen: 'yes' } } }, 'bad_request'],
+    // JSON turns NaN and Infinity into null: a null quorum or turn limit is refused, not read
+    // as "a majority" or "no limit" (the field is left out for those).
+    ['room:create', { settings: { quorum: null } }, 'bad_request'],
+    ['room:create', { settings: { quorum: NaN } }, 'bad_request'],
+    ['room:create', { settings: { quorum: Infinity } }, 'bad_request'],
+    ['room:create', { settings: { rules: { turnLimit: null } } }, 'bad_request'],
+    ['room:create', { settings: { rules: { turnLimit: NaN } } }, 'bad_request'],
+    ['host:settings', { settings: { quorum: null } }, 'bad_request'],
+    ['host:settings', { settings: { seats: 5, quorum: NaN } }, 'bad_request'],
+    ['room:create', { settings: { rules: { allowPropose: 'no' } } }, 'bad_request'],
     ['node:answer', { messageId: 1 }, 'bad_request'],
     ['node:answer', { messageId: 1, answer: 'maybe' }, 'bad_request'],
     ['node:answer', { messageId: 999, answer: 'grant' }, 'not_found'],
@@ -156,6 +181,57 @@ function rows(): Row[] {
     ['node:endTurn', {}, 'conflict'],
     ['host:skipTurn', {}, 'conflict'],
     ['host:resume', {}, 'conflict'],
+    // The instructor's instrument: malformed, or refused by the state of the round (instant
+    // delivery, nothing held, partitioned or crashed).
+    ['host:hold', { kind: 'letter' }, 'bad_request'],
+    ['host:hold', { node: 'Zed' }, 'bad_request'],
+    ['host:hold', { messageId: 0 }, 'bad_request'],
+    ['host:hold', { messageId: 999 }, 'not_found'],
+    ['host:hold', { node: 'Gus' }, 'not_found'],
+    ['host:release', {}, 'conflict'],
+    ['host:delay', {}, 'bad_request'],
+    ['host:delay', { steps: -1 }, 'bad_request'],
+    ['host:delay', { steps: 1.5 }, 'bad_request'],
+    ['host:delay', { steps: 1001 }, 'bad_request'],
+    ['host:delay', { steps: 2, messageId: 1 }, 'bad_request'],
+    ['host:delay', { steps: 0 }, 'conflict'],
+    ['host:step', { messageId: 'one' }, 'bad_request'],
+    ['host:step', { messageId: 999 }, 'not_found'],
+    ['host:step', {}, 'conflict'],
+    ['host:partition', {}, 'bad_request'],
+    ['host:partition', { groups: [] }, 'bad_request'],
+    ['host:partition', { groups: [[]] }, 'bad_request'],
+    ['host:partition', { groups: 'Amy' }, 'bad_request'],
+    ['host:partition', { groups: [['Amy'], ['Amy']] }, 'bad_request'],
+    ['host:partition', { groups: [['Amy', 'Ben', 'Cal', 'Dan', 'Eva']] }, 'bad_request'],
+    ['host:partition', { groups: [['Gus']] }, 'not_found'],
+    ['host:heal', {}, 'conflict'],
+    ['host:crash', {}, 'bad_request'],
+    ['host:crash', { node: 'cal' }, 'bad_request'],
+    ['host:crash', { node: 'Gus' }, 'not_found'],
+    ['host:recover', { node: 'Cal' }, 'bad_request'],
+    ['host:recover', { node: 'Cal', memory: 'some' }, 'bad_request'],
+    ['host:recover', { node: 'Cal', memory: 'kept' }, 'conflict'],
+    ['host:autoplay', {}, 'bad_request'],
+    ['host:autoplay', { speed: -1 }, 'bad_request'],
+    ['host:autoplay', { speed: 0.05 }, 'bad_request'],
+    ['host:autoplay', { speed: 11 }, 'bad_request'],
+    ['host:autoplay', { speed: '2' }, 'bad_request'],
+    ['host:autoplay', { speed: Infinity }, 'bad_request'],
+    ['host:autoplay', { speed: 2 }, 'conflict'],
+    ['host:fork', {}, 'bad_request'],
+    ['host:fork', { at: -1 }, 'bad_request'],
+    ['host:fork', { at: 1.5 }, 'bad_request'],
+    ['host:fork', { at: 0 }, 'bad_request'],
+    ['host:fork', { at: 1e6 }, 'bad_request'],
+    ['room:join', { code, name: 'x', browser: 'short' }, 'bad_request'],
+    ['room:join', { code, name: 'x', browser: `${'b'.repeat(20)}!` }, 'bad_request'],
+    ['room:resume', { code, token: hostToken, browser: 42 }, 'bad_request'],
+    ['room:watch', { code, key: 'not a key!' }, 'bad_request'],
+    ['room:watch', { code, key: 'k'.repeat(24) }, 'forbidden'],
+    ['host:lock', {}, 'bad_request'],
+    ['host:lock', { locked: 'yes' }, 'bad_request'],
+    ['host:allowBack', { playerId: 'nobody' }, 'not_found'],
     ['room:destroy', {}, 'bad_request'],
     ['toString', {}, 'bad_request'],
     ['__proto__', {}, 'bad_request'],
@@ -206,6 +282,23 @@ describe('bad input', () => {
     });
   });
 
+  it('a NaN quorum arrives as null and is refused in words; left out, it means a majority', async () => {
+    const nan = await send(actor, 'host:settings', { settings: { quorum: NaN } });
+    expect(nan).toEqual({
+      ok: false,
+      error: {
+        code: 'bad_request',
+        message:
+          'Invalid payload for host:settings: settings.quorum: A quorum cannot be null (NaN and Infinity arrive as null): leave it out for a majority of the seats',
+      },
+    });
+    const other = await connect(t.url);
+    const created = data(await other.emitWithAck('room:create', { settings: { seats: 3 } }));
+    expect(created.snapshot.state.settings.quorum).toBeNull();
+    expect(created.snapshot.state.settings.rules!.turnLimit).toBeNull();
+    other.disconnect();
+  });
+
   it('a command without an acknowledgement function is ignored, as is one with extra arguments', async () => {
     const before = await roomLog(t.url, code);
     const raw = untyped(actor);
@@ -237,6 +330,23 @@ describe('bad input', () => {
     );
     data(await victim.emitWithAck('room:resume', { code, token: hostToken }));
     victim.disconnect();
+  });
+
+  it('a frame naming a reserved socket.io event closes that connection and changes nothing', async () => {
+    const before = await roomLog(t.url, code);
+    for (const name of ['disconnect', 'connect', 'newListener']) {
+      const victim = await connect(t.url);
+      data(await victim.emitWithAck('room:resume', { code, token: hostToken }));
+      const closed = new Promise<string>((resolve) => victim.once('disconnect', resolve));
+      // socket.io-client refuses to emit a reserved name: the frame is written by hand
+      // (engine.io message "4", socket.io event "2", with an ack id).
+      (untyped(victim).io.engine as unknown as { write(data: string): void }).write(
+        `21${JSON.stringify([name, { text: 'x' }])}`,
+      );
+      expect(await closed).toBe('transport close');
+    }
+    expect(await roomLog(t.url, code)).toEqual(before);
+    await healthy();
   });
 
   it('a client speaking another protocol version is refused at the handshake', async () => {

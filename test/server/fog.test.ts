@@ -1,5 +1,6 @@
 // Fog of war on the wire: a fogged player never receives another node's hidden state,
-// the reveal sends everything, the host and a projector see it all along.
+// the reveal sends everything, the host and a projector with the screen key see it all along
+// (a watcher without the key: test/server/screen-key.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, TestServer } from './helpers.ts';
 import { connect, data, listen, roomLog, seatedRoom, startServer, waitFor } from './helpers.ts';
@@ -17,10 +18,10 @@ const EVA_MOVIE = 'Zardoz';
 describe('fog of war', () => {
   it('each seat receives only what its node knows until the round ends, then everything', async () => {
     const room = await seatedRoom(t.url, { rules: { visibility: 'fog', endWhenChosen: false } });
-    const { host, code, players, tokens } = room;
+    const { host, code, players, tokens, screenKey } = room;
     const [amy, , cal, , eva] = players as Client[] as [Client, Client, Client, Client, Client];
     const screen = await connect(t.url);
-    data(await screen.emitWithAck('room:watch', { code }));
+    data(await screen.emitWithAck('room:watch', { code, key: screenKey }));
     const heard = players.map(listen);
     const [amyHeard, benHeard, calHeard, danHeard] = heard;
     const hostHeard = listen(host);

@@ -264,6 +264,21 @@ async function fuzz(
     'host:skipTurn': {},
     'host:addBot': { kind: 'quiet' },
     'host:rename': { title: 'Friday' },
+    // The instructor's instrument (issue 9): faults, auto-play, forks.
+    'host:hold': { node: 'Cal' },
+    'host:release': {},
+    'host:delay': { to: 'Ben', steps: 2 },
+    'host:step': {},
+    'host:partition': { groups: [['Amy', 'Ben']] },
+    'host:heal': {},
+    'host:crash': { node: 'Cal' },
+    'host:recover': { node: 'Cal', memory: 'kept' },
+    'host:autoplay': { speed: 10 },
+    'host:fork': { at: 1 },
+    // The room's doors (issue 13).
+    'host:screenKey': {},
+    'host:lock': { locked: rng.next() < 0.5 },
+    'host:allowBack': { playerId: 'abcdef' },
   };
   const names = wireNames();
   expect(Object.keys(valid).sort()).toEqual([...names].sort());

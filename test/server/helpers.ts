@@ -137,7 +137,15 @@ export async function seatedRoom(url: string, settings: object = SEED_SETTINGS) 
     tokens.push(joined.token);
     ids.push(joined.identity.playerId!);
   }
-  return { host, code, hostToken: created.hostToken, players, tokens, ids };
+  return {
+    host,
+    code,
+    hostToken: created.hostToken,
+    screenKey: created.screenKey,
+    players,
+    tokens,
+    ids,
+  };
 }
 
 /**

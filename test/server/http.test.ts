@@ -1,6 +1,7 @@
 // The HTTP side: health, transcripts, the join QR code and the single-page client.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +12,35 @@ import { connect, data, startServer, tempDir } from './helpers.ts';
 const tmp = tempDir();
 let t: TestServer;
 let code: string;
+/** The machine's network as the server is told it: one LAN address (TEST-NET-1). */
+const LAN = '192.0.2.50';
+const interfaces = (): NodeJS.Dict<NetworkInterfaceInfo[]> => ({
+  lo: [
+    {
+      address: '127.0.0.1',
+      netmask: '255.0.0.0',
+      family: 'IPv4',
+      mac: '00:00:00:00:00:00',
+      internal: true,
+      cidr: '127.0.0.1/8',
+    },
+  ],
+  eth0: [
+    {
+      address: LAN,
+      netmask: '255.255.255.0',
+      family: 'IPv4',
+      mac: '02:00:00:00:00:01',
+      internal: false,
+      cidr: `${LAN}/24`,
+    },
+  ],
+});
 beforeAll(async () => {
   mkdirSync(join(tmp.dir, 'assets'));
   writeFileSync(join(tmp.dir, 'index.html'), '<!doctype html><title>client</title>');
   writeFileSync(join(tmp.dir, 'assets', 'app.js'), 'console.log(1)');
-  t = await startServer({ clientDir: tmp.dir });
+  t = await startServer({ clientDir: tmp.dir, invite: { interfaces } });
   const host = await connect(t.url);
   code = data(await host.emitWithAck('room:create', { settings: {} })).identity.code;
   host.disconnect();
@@ -67,19 +92,27 @@ describe('HTTP', () => {
     expect((await fetch(`${t.url}/api/nothing`)).status).toBe(404);
   });
 
-  it('the QR code encodes the join URL on the host the browser used', async () => {
-    const res = await getWithHost(`/api/rooms/${code}/qr.svg`, '192.0.2.7:3000');
-    expect(res.status).toBe(200);
-    const expected = await QRCode.toString(`http://192.0.2.7:3000/r/${code}`, {
-      type: 'svg',
-      margin: 2,
+  it('the QR code encodes the join URL on the LAN address, whatever Host the request carried', async () => {
+    const qr = (url: string) => QRCode.toString(url, { type: 'svg', margin: 2 });
+    const port = new URL(t.url).port;
+    const lan = await qr(`http://${LAN}:${port}/r/${code}`);
+    for (const host of ['evil.example:3000', 'localhost:3000', `${LAN}:${port}`]) {
+      const res = await getWithHost(`/api/rooms/${code}/qr.svg`, host);
+      expect(res.status).toBe(200);
+      expect(res.body, `Host: ${host}`).toBe(lan);
+    }
+    expect(lan).not.toBe(await qr(`http://evil.example:3000/r/${code}`));
+
+    // PUBLIC_URL wins over the LAN address (a path of a proxy is kept, a trailing slash not).
+    const pub = await startServer({
+      invite: { publicUrl: 'https://films.example.org/paxos/', interfaces },
     });
-    expect(res.body).toBe(expected);
-    const other = await QRCode.toString(`http://localhost:3000/r/${code}`, {
-      type: 'svg',
-      margin: 2,
-    });
-    expect(res.body).not.toBe(other);
+    const host = await connect(pub.url);
+    const other = data(await host.emitWithAck('room:create', { settings: {} })).identity.code;
+    host.disconnect();
+    const res = await fetch(`${pub.url}/api/rooms/${other}/qr.svg`);
+    expect(await res.text()).toBe(await qr(`https://films.example.org/paxos/r/${other}`));
+    await pub.close();
   });
 
   it('serves the client, with its routes falling back to index.html', async () => {

@@ -8,7 +8,7 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 describe('restart', () => {
-  it('a bot answers its inbox after a restart, and the turn timer runs again once a person is back', async () => {
+  it('a bot answers its inbox after a restart, and the turn timer runs on, the turn kept', async () => {
     const dbPath = join(tmp.dir, 'restart.db');
     const time = fakeTime();
     const options = { dbPath, clock: time.clock, scheduler: time.scheduler, botPaceMs: 1000 };
@@ -24,8 +24,9 @@ describe('restart', () => {
     data(await host.emitWithAck('host:startRound', {}));
     data(await amy.emitWithAck('node:newProposal', { value: 'Dune' }));
     data(await amy.emitWithAck('node:promiseRequest', { to: 'Ben' }));
-    // The server stops before the bot's pace is up. With no person connected the
-    // turn waits: bots alone do not pass turns to each other.
+    // The server stops before the bot's pace is up. Amy's turn is kept for her: the
+    // server went away, not she (test/server/turn-restart.test.ts).
+    const { endsAt } = first.server.rooms.open(code)!.round!.turn!;
     await first.close();
     host.disconnect();
     amy.disconnect();
@@ -35,12 +36,17 @@ describe('restart', () => {
     const second = await startServer(options);
     expect(second.store.liveRooms()).toEqual([code]);
     expect(second.server.rooms.size).toBe(1);
-    expect(time.pending).toBe(1); // the bot's next move; no turn is being played
+    expect(time.pending).toBe(2); // the bot's next move, and the turn's timer
     const log = () => second.store.load(code);
     const at = log().length;
     const bot = second.server.rooms.open(code)!.players.find((p) => p.bot)!;
     expect(bot).toMatchObject({ seat: 'Ben', connected: true });
-    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({ seat: null, number: 1 });
+    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({
+      seat: 'Amy',
+      number: 1,
+      actionsLeft: 1,
+      endsAt,
+    });
 
     await time.advance(1000);
     const answered = log().slice(at);
@@ -50,19 +56,19 @@ describe('restart', () => {
       event: expect.objectContaining({ type: 'requestDelivered', messageId: 1 }),
     });
 
-    // Amy comes back: her turn starts and its timer runs.
+    // Amy comes back to the same turn; its timer passes it at the old deadline.
     const back = await connect(second.url);
     data(await back.emitWithAck('room:resume', { code, token }));
-    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({ seat: 'Amy', number: 2 });
+    expect(second.server.rooms.open(code)!.round!.turn).toMatchObject({ seat: 'Amy', number: 1 });
     const before = log().length;
-    await time.advance(30_000);
+    await time.advance(endsAt! - time.now);
     const events: RoomEvent[] = log()
       .slice(before)
       .map((e) => e.event)
       .filter((e) => e.type === 'turnEnded' || e.type === 'turnStarted');
     expect(events).toEqual([
       { type: 'turnEnded', seat: 'Amy', reason: 'timeout' },
-      { type: 'turnStarted', seat: 'Ben', number: 3 },
+      { type: 'turnStarted', seat: 'Ben', number: 2 },
     ]);
     back.disconnect();
     await second.close();
