@@ -16,6 +16,8 @@ import type {
   ServerToClientEvents,
 } from '../../shared/protocol/index.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import type { SettingsInput } from '../../shared/protocol/schemas.ts';
+import type { RoomSettings } from '../../shared/room/settings.ts';
 import type { Timers } from './flights.svelte.ts';
 
 export type Link = 'connecting' | 'online' | 'lost' | 'back';
@@ -26,8 +28,28 @@ export const NO_ANSWER: ErrorBody = {
   code: 'internal',
   message: 'The server did not answer in time. Check the connection and try again.',
 };
+/** What a command sent while the connection is lost answers at once: nothing was sent. */
+export const OFFLINE: ErrorBody = {
+  code: 'internal',
+  message: 'You are offline (reconnecting…): nothing was sent. Try again once you are back.',
+};
 
 type ServerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * Settings as the wire takes them. The room's state says "a majority" and "no turn limit"
+ * with null; on the wire they are left out, since the server refuses a null there (JSON turns
+ * NaN and Infinity into null, so a null cannot be trusted to mean anything).
+ */
+export function wireSettings(settings: RoomSettings): SettingsInput {
+  const { quorum, rules, ...rest } = settings;
+  const wire: SettingsInput = quorum === null ? rest : { ...rest, quorum };
+  if (rules) {
+    const { turnLimit, ...others } = rules;
+    wire.rules = turnLimit === null ? others : { ...others, turnLimit };
+  }
+  return wire;
+}
 
 /*
  * socket.io types `emitWithAck` and `on` with conditional types that TypeScript
@@ -96,8 +118,20 @@ export class Connection {
     return this.#link;
   }
 
-  /** Sends a command and waits for its acknowledgement; silence or a lost link answers NO_ANSWER. */
+  /** The connection was made and is lost now: commands cannot be sent (`ask` says OFFLINE). */
+  get offline(): boolean {
+    return this.#link === 'lost';
+  }
+
+  /**
+   * Sends a command and waits for its acknowledgement; silence answers NO_ANSWER. Once the
+   * connection is lost a command fails at once (OFFLINE) rather than waiting for a timeout,
+   * or, buffered by socket.io, running later without anyone knowing; a command waiting for
+   * its answer when the link drops fails then. While the first connection is being made,
+   * commands wait for it (the page's first resume or watch).
+   */
   async ask<E extends ClientEventName>(name: E, payload: ClientPayload<E>): Promise<AckOf<E>> {
+    if (this.#link === 'lost') return { ok: false, error: OFFLINE };
     const emitWithAck = this.#socket.emitWithAck.bind(this.#socket) as Ask;
     try {
       return await emitWithAck(name, payload);

@@ -13,6 +13,11 @@ export interface Point {
   y: number;
 }
 
+/** A message the host picked on the map, and where on the page (to open its actions there). */
+export interface Pick extends Point {
+  id: number;
+}
+
 /** The friends on a circle, the first at the top, clockwise. */
 export function layout(nodes: readonly string[]): Record<string, Point> {
   return Object.fromEntries(

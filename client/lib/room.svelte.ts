@@ -23,6 +23,17 @@ export interface Mistake {
   applied: boolean;
 }
 
+/**
+ * What this browser has of the room's past, for the timeline (timeline.svelte.ts): the
+ * envelopes folded since `base` (the room before them; null when they start at seq 1), and
+ * under fog of war the seat's views of the current round as they came, oldest first.
+ */
+export interface History {
+  base: RoomState | null;
+  log: Envelope[];
+  views: RoomState[];
+}
+
 /** How long a command's events may take to arrive before the room asks for them. */
 const CATCH_UP_MS = 1500;
 
@@ -31,6 +42,7 @@ export class Room {
   #lines = $state.raw<TranscriptLine[]>([]);
   #replies = $state.raw<ReplyRecord[]>([]);
   #mistakes = $state.raw<Mistake[]>([]);
+  #history = $state.raw<History>({ base: null, log: [], views: [] });
   #partialHistory = $state(false);
   #skew = $state.raw(0);
   /** Recent (arrival time - server stamp) samples: the smallest is the least delayed. */
@@ -79,6 +91,11 @@ export class Room {
     return this.#mistakes;
   }
 
+  /** The envelopes and fog views this browser folded, for the timeline. */
+  get history(): History {
+    return this.#history;
+  }
+
   /** The log does not start at the room's beginning (the server sent a snapshot). */
   get partialHistory(): boolean {
     return this.#partialHistory;
@@ -97,7 +114,7 @@ export class Room {
       return;
     }
     if (!this.#state || snapshot.state.code !== this.#state.code) {
-      this.#state = snapshot.state;
+      this.#start(snapshot.state);
       this.#lines = [];
       this.#replies = [];
       this.#mistakes = [];
@@ -131,7 +148,7 @@ export class Room {
       this.#fogged(r.data.snapshot.state, r.data.snapshot.lines ?? []);
     } else {
       // Too far behind: start again from the snapshot; earlier lines stay as they were.
-      this.#state = r.data.snapshot.state;
+      this.#start(r.data.snapshot.state);
       this.#replies = [];
       this.#partialHistory = true;
     }
@@ -168,16 +185,28 @@ export class Room {
       this.#clock(turn.endsAt - after.round!.rules.turnSeconds * 1000);
     }
     if (after.hiddenFrom === undefined && view.replace) this.#partialHistory = false;
-    this.#state = after;
+    this.#start(after, true);
     this.#lines = lines;
   }
 
   #fogged(state: RoomState, lines: TranscriptLine[]): void {
     if (this.#state?.round?.number !== state.round?.number) this.#mistakes = [];
-    this.#state = state;
+    this.#start(state, true);
     this.#lines = lines;
     this.#replies = [];
     this.#partialHistory = false;
+  }
+
+  /**
+   * The room is now `state`, not folded from events: the events that follow fold from it. A
+   * fog view is kept for the timeline, with the others of its round.
+   */
+  #start(state: RoomState, view = false): void {
+    const { views } = this.#history;
+    const round = state.round?.number;
+    const kept = view && views[0]?.round?.number === round ? views : [];
+    this.#history = { base: state, log: [], views: view && round ? [...kept, state] : kept };
+    this.#state = state;
   }
 
   /** One sample of the server's clock: an event's stamp, seen as it arrives. */
@@ -192,6 +221,9 @@ export class Room {
     let lines = this.#lines;
     let replies = this.#replies;
     let mistakes = this.#mistakes;
+    // Folded from nothing (the whole log, from seq 1): the history starts again with it.
+    let history: History = state ? this.#history : { base: null, log: [], views: [] };
+    const folded: Envelope[] = [];
     const me = this.#me();
     const flights: FlightSpec[] = [];
     let gap = false;
@@ -204,7 +236,10 @@ export class Room {
       const after = evolveRoom(state, envelope);
       const step = stepOf(state, envelope, after);
       if (step.lines.length) lines = [...lines, ...step.lines];
-      if (step.newRound) replies = mistakes = [];
+      if (step.newRound) {
+        replies = mistakes = [];
+        if (history.views.length) history = { ...history, views: [] };
+      }
       if (step.reply) replies = [...replies, step.reply];
       const { event } = envelope;
       if (event.type === 'mistake' && event.playerId === me) {
@@ -212,8 +247,11 @@ export class Room {
         mistakes = [...mistakes, { messageId, explanation, applied }];
       }
       flights.push(...step.flights);
+      folded.push(envelope);
       state = after;
     }
+    if (folded.length) history = { ...history, log: [...history.log, ...folded] };
+    this.#history = history;
     this.#state = state;
     this.#lines = lines;
     this.#replies = replies;

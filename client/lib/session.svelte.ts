@@ -2,15 +2,28 @@
  * Who this browser is in which room: the tokens it keeps (client/lib/storage.ts),
  * the identity the server confirmed, the seat, and the phase of the page. It
  * runs the flows that bind the socket to a room: create, join, resume (after a
- * reload or a lost connection), watch, and giving the seat up.
+ * reload or a lost connection), watch, and giving the seat up; and it keeps the
+ * host token of a what-if room the host forks.
  */
 import type { ErrorBody, Identity, Snapshot } from '../../shared/protocol/index.ts';
 import type { Player, RoomSettings } from '../../shared/room/index.ts';
 import type { Connection } from './connection.svelte.ts';
-import { NO_ANSWER } from './connection.svelte.ts';
+import { NO_ANSWER, wireSettings } from './connection.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
 import type { Room } from './room.svelte.ts';
-import { loadTokens, rememberName, saveTokens } from './storage.ts';
+import { browserId, loadTokens, rememberName, saveTokens } from './storage.ts';
+
+/**
+ * The screen key a projector link carries in its fragment (`/r/CODE/screen#key=…`): never
+ * sent in a request, and taken out of the address once read, so a projected address bar
+ * does not show it.
+ */
+function keyInAddress(): string | null {
+  const match = /(?:^#|&)key=([A-Za-z0-9_-]{16,64})(?:&|$)/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(history.state, '', location.pathname + location.search);
+  return match[1]!;
+}
 
 export type Phase = 'connecting' | 'join' | 'in' | 'watching' | 'missing';
 
@@ -20,6 +33,8 @@ export class Session {
   #identity = $state.raw<Identity | null>(null);
   #busy = $state(false);
   #mode: 'play' | 'watch' = 'play';
+  /** The room's screen key, when this browser has it (the host's: to show the projector link). */
+  #screenKey = $state<string | null>(null);
   /** The socket is bound to the room: a new connection must bind it again. */
   #entered = false;
 
@@ -45,7 +60,7 @@ export class Session {
       this.#notices.notify({
         text:
           reason === 'kicked'
-            ? 'The host removed you from this room. You can join again with a name.'
+            ? 'The host removed you from this room. Only the host can let you back in.'
             : 'You left your seat in this room. You can join again with a name.',
       });
     });
@@ -74,6 +89,25 @@ export class Session {
     return this.#identity?.host ?? false;
   }
 
+  /** The room's screen key as this browser keeps it (the host's), or null. */
+  get screenKey(): string | null {
+    return this.#screenKey;
+  }
+
+  /** The host makes a new screen key (the first, or one that replaces a leaked link). */
+  async newScreenKey(): Promise<string | null> {
+    const code = this.#code;
+    if (code === null) return null;
+    const r = await this.#connection.ask('host:screenKey', {});
+    if (!r.ok) {
+      this.#notices.notify(r.error);
+      return null;
+    }
+    saveTokens(code, { screen: r.data.screenKey });
+    this.#screenKey = r.data.screenKey;
+    return r.data.screenKey;
+  }
+
   /** My player in the room, seated or watching; null for a host without a seat or a projector. */
   get me(): Player | null {
     return this.#me;
@@ -89,19 +123,33 @@ export class Session {
     this.#mode = 'play';
     const tokens = loadTokens(code);
     if (!tokens.host && !tokens.player) {
-      this.#phase = 'join';
+      // A dead link says so at once, not after a name is typed: the room is looked up first.
+      this.#phase = 'connecting';
+      this.#phase = (await this.#exists(code)) ? 'join' : 'missing';
       return;
     }
     this.#phase = 'connecting';
     await this.#resume(code, true);
   }
 
-  /** Opens `code` as the projector screen: watches, no seat, no controls. */
+  /**
+   * Whether room `code` exists, asked by watching it (the socket then hears the room until
+   * it joins). Unknown when the server cannot say now: then the join form asks anyway.
+   */
+  async #exists(code: string): Promise<boolean> {
+    const r = await this.#connection.ask('room:watch', { code });
+    return r.ok || (r.error.code !== 'not_found' && r.error.code !== 'bad_request');
+  }
+
+  /**
+   * Opens `code` as the projector screen: no seat. The host's own browser presents its host
+   * token, so the projector carries the host's console and presenter keys; others watch.
+   */
   async watch(code: string): Promise<void> {
     this.#code = code;
     this.#mode = 'watch';
     this.#phase = 'connecting';
-    const r = await this.#connection.ask('room:watch', { code });
+    const r = await this.#bindScreen(code);
     if (!r.ok) {
       this.#phase = 'missing';
       this.#notices.notify(r.error);
@@ -117,14 +165,15 @@ export class Session {
   async create(settings: RoomSettings, name: string | null): Promise<string | null> {
     this.#busy = true;
     try {
-      const r = await this.#connection.ask('room:create', { settings });
+      const r = await this.#connection.ask('room:create', { settings: wireSettings(settings) });
       if (!r.ok) {
         this.#notices.notify(r.error);
         return null;
       }
-      const { identity, hostToken, snapshot } = r.data;
+      const { identity, hostToken, screenKey, snapshot } = r.data;
       this.#code = identity.code;
-      saveTokens(identity.code, { host: hostToken });
+      saveTokens(identity.code, { host: hostToken, screen: screenKey });
+      this.#screenKey = screenKey;
       this.#identity = identity;
       this.#entered = true;
       await this.#room.adopt(snapshot);
@@ -144,7 +193,12 @@ export class Session {
     if (code === null) return false;
     this.#busy = true;
     try {
-      const r = await this.#connection.ask('room:join', { code, name, spectator });
+      const r = await this.#connection.ask('room:join', {
+        code,
+        name,
+        spectator,
+        browser: browserId(),
+      });
       if (!r.ok) {
         this.#notices.notify(r.error);
         return false;
@@ -178,8 +232,9 @@ export class Session {
     for (const role of ['host', 'player'] as const) {
       const token = tokens[role];
       if (!token) continue;
-      const r = await this.#connection.ask('room:resume', { code, token });
+      const r = await this.#connection.ask('room:resume', { code, token, browser: browserId() });
       if (r.ok) {
+        if (r.data.identity.host) this.#screenKey = loadTokens(code).screen ?? null;
         identity = r.data.identity;
         snapshot = r.data.snapshot;
       } else {
@@ -192,6 +247,11 @@ export class Session {
     }
     if (!identity || !snapshot) {
       const error = errors[0] ?? NO_ANSWER;
+      // The room is gone (expired): the page says so, no join form.
+      if (first && error.code === 'not_found') {
+        this.#phase = 'missing';
+        return false;
+      }
       this.#notices.notify({
         text:
           error.code === 'not_found'
@@ -224,8 +284,49 @@ export class Session {
       await this.#resume(code, false);
       return;
     }
-    const r = await this.#connection.ask('room:watch', { code });
+    const r = await this.#bindScreen(code);
     if (!r.ok) return this.#notices.notify(r.error);
+    this.#identity = r.data.identity;
     await this.#room.sync();
+  }
+
+  /** The projector's binding: as the host if this browser holds the host token, else a watcher. */
+  async #bindScreen(code: string) {
+    const token = loadTokens(code).host;
+    if (token) {
+      const r = await this.#connection.ask('room:resume', { code, token });
+      if (r.ok || r.error.code !== 'forbidden') return r;
+      saveTokens(code, { host: null });
+    }
+    // Another browser: with the host's screen key (from the link, or kept since) it sees
+    // through the fog; a key that no longer works is forgotten and the room watched without.
+    // (Kept in memory too: without storage a reconnection still has it.)
+    const key = keyInAddress();
+    if (key !== null) {
+      saveTokens(code, { screen: key });
+      this.#screenKey = key;
+    }
+    const screen = loadTokens(code).screen ?? this.#screenKey;
+    if (screen) {
+      const r = await this.#connection.ask('room:watch', { code, key: screen });
+      if (r.ok || r.error.code !== 'forbidden') return r;
+      saveTokens(code, { screen: null });
+      this.#screenKey = null;
+      this.#notices.notify({
+        text: `${r.error.message} Until then this screen shows no node's private state in a round with fog of war.`,
+      });
+    }
+    return this.#connection.ask('room:watch', { code });
+  }
+
+  /** `host:fork`: a what-if room from event `at`; its host token is kept like a created room's. */
+  async fork(at: number): Promise<string | null> {
+    const r = await this.#connection.ask('host:fork', { at });
+    if (!r.ok) {
+      this.#notices.notify(r.error);
+      return null;
+    }
+    saveTokens(r.data.code, { host: r.data.hostToken });
+    return r.data.code;
   }
 }
