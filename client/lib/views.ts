@@ -16,6 +16,7 @@ import type {
 import {
   acceptorGrants,
   acceptorReason,
+  checkInvariants,
   hasPromiseQuorum,
   isRequest,
   isStale,
@@ -207,7 +208,8 @@ export function outcomeOf(paxos: PaxosState): Outcome {
     chosen: first,
     overlapping: 2 * quorum > nodes.length,
     conflicts: first ? paxos.chosen.filter((c) => c.value !== first.value) : [],
-    findings: paxos.findings,
+    // With the liveness note (a quorum above the nodes), which the observer adds on reading.
+    findings: checkInvariants(paxos),
   };
 }
 

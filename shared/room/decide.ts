@@ -241,10 +241,10 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
     }
     case 'host:settings': {
       const { settings } = command;
-      if (quorumOf(settings) > settings.seats) {
+      if (quorumOf(settings) > settings.seats + 1) {
         return fail(
           'bad_request',
-          `A quorum of ${settings.quorum} needs at least that many seats.`,
+          `A quorum of ${settings.quorum} is more than one above the ${settings.seats} seats.`,
         );
       }
       const seats = seatNames(settings.seats);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../shared/paxos/index.ts';
+import { roomSettings } from '../../shared/protocol/schemas.ts';
 import { foldRoom, roomTranscript, transcriptText } from '../../shared/room/index.ts';
 import { HOST, SYSTEM, player, seated } from './harness.ts';
 import { asRoomStep, seedCase } from './case3.ts';
@@ -115,5 +117,22 @@ describe('room engine', () => {
     expect(foldRoom(room.log)).toEqual(room.state);
     room.must({ type: 'host:close' }, HOST);
     expect(room.refused({ type: 'host:rename', title: 'Later' }, HOST)).toBe('conflict');
+  });
+
+  it('a quorum one above the seats plays, as in the notebook: nothing is chosen, and the findings say why', () => {
+    const room = seated({}, { quorum: 6 });
+    room.must({ type: 'host:startRound' }, HOST);
+    room.must({ type: 'node:newProposal', value: 'Dune' }, player('amy'));
+    for (const to of ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'])
+      room.must({ type: 'node:promiseRequest', to }, player('amy'));
+    expect(room.refused({ type: 'node:acceptRequest', to: 'Ben' }, player('amy'))).toBe('conflict');
+    expect(room.round.paxos.chosen).toEqual([]);
+    expect(checkInvariants(room.round.paxos).map((f) => f.kind)).toEqual(['quorum_above_nodes']);
+    expect(
+      room.refused(
+        { type: 'host:settings', settings: { ...roomSettings.parse({}), quorum: 7 } },
+        HOST,
+      ),
+    ).toBe('bad_request');
   });
 });

@@ -97,7 +97,7 @@ function rows(): Row[] {
     ...everyEvent,
     ['room:create', { settings: { seats: 2 } }, 'bad_request'],
     ['room:create', { settings: { seats: '5' } }, 'bad_request'],
-    ['room:create', { settings: { seats: 5, quorum: 6 } }, 'bad_request'],
+    ['room:create', { settings: { seats: 5, quorum: 7 } }, 'bad_request'],
     ['room:create', { settings: { movies: [] } }, 'bad_request'],
     ['room:create', { settings: { movies: [KB10] } }, 'bad_request'],
     ['room:create', { settings: { delivery: 'teleport' } }, 'bad_request'],
