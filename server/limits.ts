@@ -35,9 +35,13 @@ export interface Limits {
    * Events written by one address's commands. A command writes 1 to ~90
    * events (a `node:propose` to many nodes); 60 players mostly sending single
    * requests (3 events each) twice a second with some proposes write ~500/s:
-   * 1,000/s, 5,000 at once. The attack it stops: sockets that each propose to
+   * 1,000/s, 2,000 at once (a whole class's requests in one second, or 20
+   * proposes to 14 nodes). The attack it stops: sockets that each propose to
    * 14 nodes write tens of thousands of events a second and grow the database
-   * by megabytes a second.
+   * by megabytes a second. The burst is also what lands in one turn of the
+   * event loop: at 5,000, twenty simultaneous proposes stalled the loop 33–39
+   * ms and raised other rooms' ack p99 up to 2.9x (`npm run bench:abuse --
+   * --only proposes`); at 2,000, 16 ms and 0.9x.
    */
   addressEvents: RateLimit;
   /**
@@ -99,7 +103,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   socketsPerAddress: 300,
   addressCommands: { perSecond: 200, burst: 1000 },
-  addressEvents: { perSecond: 1000, burst: 5000 },
+  addressEvents: { perSecond: 1000, burst: 2000 },
   addressReads: { perSecond: 2000, burst: 25_000 },
   roomsCreated: { perSecond: 0.5, burst: 30 },
   invalidFrames: { perSecond: 1, burst: 100 },
