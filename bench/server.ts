@@ -90,6 +90,8 @@ async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: stri
       // Every bot connects from 127.0.0.1: the per-address limits (server/limits.ts) would
       // count 2,000 players as one client. The bench measures the hot path, not those limits.
       MAX_SOCKETS_PER_ADDRESS: '1000000',
+      CONNECTS_PER_SECOND: '1000000',
+      CONNECTS_BURST: '1000000',
       ADDRESS_RATE_PER_SECOND: '1000000',
       ADDRESS_RATE_BURST: '1000000',
       ADDRESS_EVENTS_PER_SECOND: '1000000',

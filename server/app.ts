@@ -211,9 +211,11 @@ export function createApp(deps: AppDeps): App {
     const paid = from.commands.take();
     const refused = !paid
       ? 'Too many connections and commands from your address: slow down.'
-      : from.connections > limits.socketsPerAddress
-        ? `Too many connections from your address (at most ${limits.socketsPerAddress}).`
-        : null;
+      : !from.connects.take()
+        ? 'Too many new connections from your address at once: try again in a moment.'
+        : from.connections > limits.socketsPerAddress
+          ? `Too many connections from your address (at most ${limits.socketsPerAddress}).`
+          : null;
     if (refused === null) return next();
     next(refusal(refused));
     // Told once: its next attempts in the coming second are cut before a byte is read.

@@ -25,6 +25,15 @@ export interface Limits {
    */
   socketsPerAddress: number;
   /**
+   * New connections from one address: 60 at once, then 20 a second. A class of
+   * 60 phones joining in the same minute passes at once; after a Wi-Fi hiccup
+   * socket.io's clients come back spread over seconds (randomised backoff), and
+   * one refused retries. The attack it stops: opening hundreds of sockets in
+   * one burst, whose handshakes stalled every room's event loop (`npm run
+   * bench:abuse`, the sockets flood).
+   */
+  addressConnects: RateLimit;
+  /**
    * Commands from one address across all its sockets (on top of each socket's
    * own bucket). 60 players clicking twice a second is 120/s; after a Wi-Fi
    * hiccup every tab resumes and syncs at once, and a new connection takes one
@@ -102,6 +111,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   socketsPerAddress: 300,
+  addressConnects: { perSecond: 20, burst: 60 },
   addressCommands: { perSecond: 200, burst: 1000 },
   addressEvents: { perSecond: 1000, burst: 2000 },
   addressReads: { perSecond: 2000, burst: 25_000 },
@@ -117,6 +127,7 @@ export const DEFAULT_LIMITS: Limits = {
 /** The environment variable of every limit (docs/PROTOCOL.md "Limits" has the same table). */
 export const LIMIT_ENV = {
   socketsPerAddress: 'MAX_SOCKETS_PER_ADDRESS',
+  addressConnects: ['CONNECTS_PER_SECOND', 'CONNECTS_BURST'],
   addressCommands: ['ADDRESS_RATE_PER_SECOND', 'ADDRESS_RATE_BURST'],
   addressEvents: ['ADDRESS_EVENTS_PER_SECOND', 'ADDRESS_EVENTS_BURST'],
   addressReads: ['ADDRESS_READS_PER_SECOND', 'ADDRESS_READS_BURST'],
@@ -150,6 +161,7 @@ export function readLimits(env: Record<string, string | undefined>): Limits {
   });
   return {
     socketsPerAddress: num(e.socketsPerAddress, d.socketsPerAddress),
+    addressConnects: rate(e.addressConnects, d.addressConnects),
     addressCommands: rate(e.addressCommands, d.addressCommands),
     addressEvents: rate(e.addressEvents, d.addressEvents),
     addressReads: rate(e.addressReads, d.addressReads),
@@ -223,6 +235,7 @@ export interface AddressRecord {
    * told (a typed refusal, or the answer that closed its connection) and did not wait.
    */
   coolUntil: number;
+  readonly connects: TokenBucket;
   readonly commands: TokenBucket;
   readonly events: TokenBucket;
   readonly reads: TokenBucket;
@@ -274,6 +287,7 @@ export class AddressBook {
         connections: 0,
         held: 0,
         coolUntil: 0,
+        connects: bucket(l.addressConnects),
         commands: bucket(l.addressCommands),
         events: bucket(l.addressEvents),
         reads: bucket(l.addressReads),
@@ -348,7 +362,16 @@ export class AddressBook {
     this.lastSweep = now;
     for (const [address, r] of this.records) {
       if (r.connections > 0 || r.held > 0 || now - r.seen < FORGET_MS) continue;
-      const buckets = [r.commands, r.events, r.reads, r.roomsCreated, r.invalid, r.lookups, r.http];
+      const buckets = [
+        r.connects,
+        r.commands,
+        r.events,
+        r.reads,
+        r.roomsCreated,
+        r.invalid,
+        r.lookups,
+        r.http,
+      ];
       if (buckets.every((b) => b.full())) this.records.delete(address);
     }
   }

@@ -153,6 +153,9 @@ describe('the instructor’s instrument in Chromium', { timeout: 150_000 }, () =
         .getByText('Amnesia: an acceptor forgot a movie it had accepted')
         .locator('..');
       await poll(() => forgot.textContent()).toContain('Cal');
+      // The first movie's banner no longer promises that no other movie can be chosen.
+      expect(await p.getByText('no later proposal can choose another movie').count()).toBe(0);
+      expect(await p.getByText('Paxos was broken in this round').count()).toBe(1);
     }
 
     await amy.page.evaluate(() => scrollTo(0, 0));

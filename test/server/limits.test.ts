@@ -51,6 +51,16 @@ describe('limits per client address', () => {
     for (const s of [...open, other]) s.disconnect();
   });
 
+  it('new connections: past the burst a handshake is refused with rate_limited; other addresses are not', async () => {
+    const { url } = await serve({ addressConnects: only(3) });
+    const open = [await connectFrom(url, A), await connectFrom(url, A), await connectFrom(url, A)];
+    const refused = await refusedFrom(url, A);
+    expect(refused?.data).toEqual({ code: 'rate_limited' });
+    expect(refused?.message).toMatch(/Too many new connections from your address/);
+    const other = await connectFrom(url, B);
+    for (const s of [...open, other]) s.disconnect();
+  });
+
   it('commands: the budget is the address’s, across its sockets', async () => {
     // Two handshakes and a create take 3 of the 12 tokens: 9 commands pass.
     const { url } = await serve({ addressCommands: only(12) });
