@@ -26,8 +26,8 @@
 // Every loop is bounded; --max-seconds ends the whole run whatever happens.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -36,6 +36,7 @@ import { randomRoomLog } from '../test/room/random-room-log.ts';
 import { FLOODS, attack } from './attacks.ts';
 import type { Flood } from './attacks.ts';
 import { Load, percentile } from './bots.ts';
+import { Processes } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -65,20 +66,7 @@ if (flags.attack) {
 
 const WARMUP_MS = Number(flags.warmup) * 1000;
 const MEASURE_MS = Number(flags.duration) * 1000;
-const children = new Set<ChildProcess>();
-const temps = new Set<string>();
-function cleanup(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-}
-setTimeout(
-  () => {
-    console.error(`bench: over --max-seconds ${flags['max-seconds']}; stopping`);
-    cleanup();
-    process.exit(2);
-  },
-  Number(flags['max-seconds']) * 1000,
-).unref();
+const procs = new Processes(Number(flags['max-seconds']));
 
 /** A room of 19,000 events in the database before the server starts, stamped now. */
 function seedBigRoom(dataDir: string): number {
@@ -98,23 +86,14 @@ interface Report {
   loopDelayMs?: { p99: number; max: number };
 }
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: repo,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return procs.server(['--import', 'tsx', 'server/main.ts'], {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
   });
-  children.add(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { child, url };
 }
 
 /** The server's memory and event-loop delay since the last report. */
@@ -136,7 +115,7 @@ async function startFlood(kind: Flood, url: string, address: string) {
     ['--import', 'tsx', 'bench/abuse.ts', '--attack', kind, '--url', url, '--address', address],
     { cwd: repo, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
-  children.add(child);
+  procs.children.add(child);
   // The attacker's own work would be another machine's: it gets the cores only when the
   // server and the victims leave them idle (its flood rate is printed, to show it was real).
   setPriority(child.pid!, 19);
@@ -149,7 +128,7 @@ async function startFlood(kind: Flood, url: string, address: string) {
     stop: () =>
       new Promise<string>((resolve) => {
         child.once('message', (summary) => {
-          children.delete(child);
+          procs.children.delete(child);
           resolve(String(summary));
         });
         child.send('stop');
@@ -171,8 +150,7 @@ interface Phase {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mnp-abuse-'));
-  temps.add(dataDir);
+  const dataDir = procs.tempDir('mnp-abuse-');
   const bigEvents = seedBigRoom(dataDir);
   const { child, url } = await startServer(dataDir);
   const victims = Number(flags.victims);
@@ -245,8 +223,7 @@ async function main(): Promise<void> {
       // The control: the socket flood aimed at another server process on the same machine.
       // What the victims feel then is the machine's share (the kernel's loopback and accept
       // work, the attacker's own CPU), not their server's.
-      const otherDir = mkdtempSync(join(tmpdir(), 'mnp-abuse-other-'));
-      temps.add(otherDir);
+      const otherDir = procs.tempDir('mnp-abuse-other-');
       const other = await startServer(otherDir);
       const flood = await startFlood('sockets', other.url, address);
       phase = await measure('control');
@@ -286,12 +263,12 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    cleanup();
+    procs.cleanup();
     process.exit(0);
   },
   (err: unknown) => {
     console.error(err);
-    cleanup();
+    procs.cleanup();
     process.exit(1);
   },
 );

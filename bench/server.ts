@@ -9,14 +9,10 @@
 // players of the room), server CPU and RSS, and ours/bare ratios. `--step`
 // finds each server's capacity: the most players with p99 under 100 ms.
 // Every loop is bounded; --max-seconds ends the whole run whatever happens.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Load, percentile } from './bots.ts';
+import { Processes } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,25 +35,11 @@ const RATE = Number(flags.rate);
 const WARMUP_MS = Number(flags.warmup ?? (flags.step ? 2 : 5)) * 1000;
 const MEASURE_MS = Number(flags.duration ?? (flags.step ? 8 : 20)) * 1000;
 const LIMIT_MS = 100;
-const repo = fileURLToPath(new URL('..', import.meta.url));
 type Kind = 'ours' | 'bare';
 const kinds: Kind[] =
   flags.only === 'ours' || flags.only === 'bare' ? [flags.only] : ['ours', 'bare'];
 
-const children = new Set<ChildProcess>();
-const temps = new Set<string>();
-function cleanup(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-}
-setTimeout(
-  () => {
-    console.error(`bench: over --max-seconds ${flags['max-seconds']}; stopping`);
-    cleanup();
-    process.exit(2);
-  },
-  Number(flags['max-seconds']) * 1000,
-).unref();
+const procs = new Processes(Number(flags['max-seconds']));
 
 interface Report {
   memory: NodeJS.MemoryUsage;
@@ -66,9 +48,8 @@ interface Report {
   loopDelayMs?: { p99: number; max: number };
 }
 
-async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mnp-bench-'));
-  temps.add(dataDir);
+function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
+  const dataDir = procs.tempDir('mnp-bench-');
   const prof = flags['cpu-prof'];
   const args = [
     ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
@@ -76,9 +57,9 @@ async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: stri
     'tsx',
     kind === 'ours' ? 'server/main.ts' : 'bench/bare-server.ts',
   ];
-  const child = spawn(process.execPath, args, {
-    cwd: repo,
-    env: {
+  return procs.server(
+    args,
+    {
       ...process.env,
       PORT: '0',
       LOG_LEVEL: 'warn',
@@ -101,19 +82,8 @@ async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: stri
       ROOMS_PER_MINUTE: '1000000',
       BARE_PAD: flags['bare-pad'],
     },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
-  });
-  return { child, url };
+    `${kind} server`,
+  );
 }
 
 /** Asks the server child for its memory and CPU; answers come back in order. */
@@ -142,7 +112,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-  children.delete(child);
+  procs.children.delete(child);
 }
 
 interface Result {
@@ -295,12 +265,12 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    cleanup();
+    procs.cleanup();
     process.exit(0);
   },
   (err: unknown) => {
     console.error(err);
-    cleanup();
+    procs.cleanup();
     process.exit(1);
   },
 );

@@ -1,34 +1,26 @@
 // The game in a real browser: Debian's Chromium, the built client, the real
 // server with its SQLite store, real sockets. One browser, one context per
 // player. Screenshots go to test-results/ (gitignored).
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../shared/scenario.ts';
-import type { Player, Served } from './harness.ts';
+import type { Player } from './harness.ts';
 import {
-  buildClient,
-  chromiumPath,
   createRoom,
   fitsWidth,
   joinRoom,
-  launch,
   logText,
   open,
   repo,
   screenshot,
-  serve,
   SHOTS,
+  stage,
 } from './harness.ts';
 
-let browser: Browser;
-let server: Served;
-let client: { dir: string; cleanup: () => void };
-let data: string;
 const players: Player[] = [];
+const world = stage(players);
 /** Pages of finished tests, reused with a clean localStorage: a new renderer costs seconds on 2 cores. */
 const idle: Player[] = [];
 let busy: Player[] = [];
@@ -45,7 +37,7 @@ async function player(url: string, viewport = { width: 1280, height: 900 }): Pro
     await p.page.evaluate(() => localStorage.clear());
     await p.page.reload();
   } else {
-    p = await open(browser, url, viewport);
+    p = await open(world.browser, url, viewport);
     players.push(p);
   }
   busy.push(p);
@@ -57,26 +49,6 @@ afterEach(() => {
   busy = [];
 });
 
-beforeAll(async () => {
-  chromiumPath(); // Fails here, with the install command, when Chromium is missing.
-  client = buildClient();
-  data = mkdtempSync(join(tmpdir(), 'mnp-data-'));
-  server = await serve(client.dir, join(data, 'rooms.db'));
-  browser = await launch();
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of players) {
-    // Nothing a player typed may run as code, and no page may crash.
-    expect(p.dialogs).toEqual([]);
-    expect(p.errors).toEqual([]);
-  }
-  await browser?.close();
-  await server?.close();
-  client?.cleanup();
-  if (data) rmSync(data, { recursive: true, force: true });
-});
-
 const scenarioFile = join(repo, 'scenarios/seed-case-3.json');
 
 // A shared machine with two cores: generous limits; the whole file usually takes under a minute.
@@ -86,11 +58,11 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
     const names = { Amy: 'Ana', Ben: 'Bo', Cal: 'Cleo', Dan: 'Dev', Eva: 'Eve' } as const;
     type Seat = keyof typeof names;
 
-    const amy = await player(server.url);
+    const amy = await player(world.server.url);
     const code = await createRoom(amy, names.Amy, { keepPlaying: true });
     await screenshot(amy.page, 'host-lobby.png');
     const others = ['Ben', 'Cal', 'Dan', 'Eva'] as const;
-    const opened = await Promise.all(others.map(() => player(`${server.url}/r/${code}`)));
+    const opened = await Promise.all(others.map(() => player(`${world.server.url}/r/${code}`)));
     const pages = { Amy: amy } as Record<Seat, Player>;
     // One at a time: seats go in the order players join.
     for (const [i, seat] of others.entries()) {
@@ -139,9 +111,9 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('a reload mid-round, or the server restarting, returns the player to the same seat and state', async () => {
-    const host = await player(server.url);
+    const host = await player(world.server.url);
     const code = await createRoom(host, null);
-    const ben = await player(`${server.url}/r/${code}`);
+    const ben = await player(`${world.server.url}/r/${code}`);
     await joinRoom(ben, 'Rae');
     await host.page.getByRole('button', { name: 'Start the round' }).click();
     const { page } = ben;
@@ -159,11 +131,9 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByText('2 of 3').count()).toBe(1);
 
     // The server goes away and comes back on the same port and database.
-    const { port } = server;
-    const dbPath = join(data, 'rooms.db');
-    await server.close();
+    await world.server.close();
     await page.getByText('Connection lost').waitFor();
-    server = await serve(client.dir, dbPath, port);
+    await world.restart();
     await page.getByText('Connected again').waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Promise request to Eva' }).click();
     await expect.poll(() => page.getByText('3 of 3').count()).toBe(1);
@@ -172,10 +142,13 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('fits a 360-px phone and a 1920-px projector without sideways scrolling', async () => {
-    const host = await player(server.url);
+    const host = await player(world.server.url);
     const code = await createRoom(host, null);
-    const screen = await player(`${server.url}/r/${code}/screen`, { width: 1920, height: 1080 });
-    const phone = await player(`${server.url}/r/${code}`, { width: 360, height: 740 });
+    const screen = await player(`${world.server.url}/r/${code}/screen`, {
+      width: 1920,
+      height: 1080,
+    });
+    const phone = await player(`${world.server.url}/r/${code}`, { width: 360, height: 740 });
     await joinRoom(phone, 'Sam');
     await phone.page.getByText('Waiting for the host').waitFor();
     expect(await fitsWidth(phone.page)).toMatchObject({ innerWidth: 360 });
@@ -207,9 +180,9 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('shows names and titles as text: nothing a player types runs', async () => {
-    const host = await player(server.url);
+    const host = await player(world.server.url);
     const code = await createRoom(host, null);
-    const mallory = await player(`${server.url}/r/${code}`);
+    const mallory = await player(`${world.server.url}/r/${code}`);
     const { page } = mallory;
     // Too long for a name: the server refuses, and the refusal is shown in words.
     await page.locator('#room-join-name').fill('<img src=x onerror=alert(1)>');
@@ -243,7 +216,7 @@ async function expectFits(page: Page) {
 
 describe('the rules of play in Chromium', { timeout: 120_000 }, () => {
   it('a turn-based round with players as acceptors: the inbox, a refused wrong answer, the timer passing a turn, the summary', async () => {
-    const amy = await player(server.url);
+    const amy = await player(world.server.url);
     const { page: a } = amy;
     await a.getByText('Room settings:').click();
     await a.getByLabel('Turn-based').check();
@@ -254,7 +227,7 @@ describe('the rules of play in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => a.getByText('Room settings:').textContent()).toContain('turn-based');
     await screenshot(a, 'rules-settings.png');
     const code = await createRoom(amy, 'Ana');
-    const ben = await player(`${server.url}/r/${code}`);
+    const ben = await player(`${world.server.url}/r/${code}`);
     const { page: b } = ben;
     await joinRoom(ben, 'Bo');
     await b.getByText('Turn-based: 2 actions a turn, 5 s a turn').waitFor();
@@ -334,12 +307,12 @@ describe('the rules of play in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('fog of war hides the other nodes; bots show as bots; a player leaves the seat to a bot', async () => {
-    const host = await player(server.url);
+    const host = await player(world.server.url);
     const { page: h } = host;
     await h.getByText('Room settings:').click();
     await h.getByLabel('Fog of war').check();
     const code = await createRoom(host, null);
-    const kim = await player(`${server.url}/r/${code}`);
+    const kim = await player(`${world.server.url}/r/${code}`);
     const { page: k } = kim;
     await joinRoom(kim, 'Kim');
     await h.getByText('Add a bot to an empty seat').click();

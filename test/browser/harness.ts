@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { createApp } from '../../server/app.ts';
 import { silentLogger } from '../../server/log.ts';
@@ -88,6 +89,56 @@ export async function serve(clientDir: string, dbPath: string, port = 0): Promis
     close: async () => {
       await app.close();
       store.close();
+    },
+  };
+}
+
+/** What a browser test file plays on: one Chromium and the real server on a fresh database. */
+export interface Stage {
+  readonly browser: Browser;
+  readonly server: Served;
+  /** Serves again on the same port and database, after the test closed `server`. */
+  restart(): Promise<Served>;
+}
+
+/**
+ * Builds the client, starts the server and Chromium once for the file (beforeAll), and at
+ * the end (afterAll) checks that no page of `players` opened a dialog or threw (nothing a
+ * player typed may run as code, and no page may crash), then takes everything down.
+ */
+export function stage(players: readonly Player[]): Stage {
+  let client: { dir: string; cleanup: () => void } | undefined;
+  let data: string | undefined;
+  let browser: Browser | undefined;
+  let server: Served | undefined;
+  const dbPath = () => join(data!, 'rooms.db');
+  beforeAll(async () => {
+    chromiumPath(); // Fails here, with the install command, when Chromium is missing.
+    client = buildClient();
+    data = mkdtempSync(join(tmpdir(), 'mnp-data-'));
+    server = await serve(client.dir, dbPath());
+    browser = await launch();
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of players) {
+      expect(p.dialogs).toEqual([]);
+      expect(p.errors).toEqual([]);
+    }
+    await browser?.close();
+    await server?.close();
+    client?.cleanup();
+    if (data) rmSync(data, { recursive: true, force: true });
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    get server() {
+      return server!;
+    },
+    async restart() {
+      server = await serve(client!.dir, dbPath(), server!.port);
+      return server;
     },
   };
 }

@@ -3,52 +3,17 @@
 // partition, the crash and then two movies chosen, explained; a player scrubs the timeline
 // and comes back to live; presenter keys step the network on the projector; the host forks a
 // what-if room. Real server, real sockets, the built client. Screenshots go to test-results/.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Player, Served } from './harness.ts';
-import {
-  buildClient,
-  chromiumPath,
-  createRoom,
-  fitsWidth,
-  joinRoom,
-  launch,
-  logText,
-  open,
-  SHOTS,
-  serve,
-} from './harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Player } from './harness.ts';
+import { createRoom, fitsWidth, joinRoom, logText, open, SHOTS, stage } from './harness.ts';
 
-let browser: Browser;
-let server: Served;
-let client: { dir: string; cleanup: () => void };
-let data: string;
 const players: Player[] = [];
-
-beforeAll(async () => {
-  chromiumPath(); // Fails here, with the install command, when Chromium is missing.
-  client = buildClient();
-  data = mkdtempSync(join(tmpdir(), 'mnp-data-'));
-  server = await serve(client.dir, join(data, 'rooms.db'));
-  browser = await launch();
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of players) {
-    expect(p.dialogs).toEqual([]);
-    expect(p.errors).toEqual([]);
-  }
-  await browser?.close();
-  await server?.close();
-  client?.cleanup();
-  if (data) rmSync(data, { recursive: true, force: true });
-});
+const world = stage(players);
 
 async function player(url: string, viewport = { width: 1280, height: 900 }): Promise<Player> {
-  const p = await open(browser, url, viewport);
+  const p = await open(world.browser, url, viewport);
   players.push(p);
   return p;
 }
@@ -76,10 +41,10 @@ const mapLabel = (page: Page) =>
 describe('the instructor’s instrument in Chromium', { timeout: 150_000 }, () => {
   it('partition, crash and amnesia reach every screen; the timeline looks back; keys step the projector', async () => {
     // The host, on a laptop, only hosts; the round goes on after a movie is chosen.
-    const host = await player(server.url, { width: 1366, height: 768 });
+    const host = await player(world.server.url, { width: 1366, height: 768 });
     const { page: h } = host;
     const code = await createRoom(host, null, { keepPlaying: true });
-    const amy = await player(`${server.url}/r/${code}`);
+    const amy = await player(`${world.server.url}/r/${code}`);
     await joinRoom(amy, 'Ana');
     // Ben, Cal and Dan are quiet bots (acceptors only); Eva is a phone.
     await h.getByText('Add a bot to an empty seat').click();
@@ -88,14 +53,14 @@ describe('the instructor’s instrument in Chromium', { timeout: 150_000 }, () =
       await h.getByRole('button', { name: `Add a bot at ${seat}` }).click();
       await amy.page.getByText(`${seat} (bot)`).first().waitFor();
     }
-    const eva = await player(`${server.url}/r/${code}`, { width: 360, height: 740 });
+    const eva = await player(`${world.server.url}/r/${code}`, { width: 360, height: 740 });
     await joinRoom(eva, 'Eve');
     await eva.page.getByText('You: Eve as Eva').waitFor();
     // The projector, opened from the host's own browser: it carries the console.
     const screen = await host.context.newPage();
     screen.on('pageerror', (error) => host.errors.push(error.message));
     await screen.setViewportSize({ width: 1920, height: 1080 });
-    await screen.goto(`${server.url}/r/${code}/screen`);
+    await screen.goto(`${world.server.url}/r/${code}/screen`);
     await h.getByRole('button', { name: 'Start the round' }).click();
     await screen.getByRole('heading', { name: 'Network console' }).waitFor();
     const desk = h.getByRole('region', { name: 'Network console' });

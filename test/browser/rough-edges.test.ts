@@ -1,45 +1,20 @@
 // The rough edges a new user met (issue 13), in a real browser: a dead link, a mistyped
 // code, the host who plays no friend, "Run both phases" turned off, keyboard focus and what
 // a screen reader hears, players with no points, and a lost connection and a restart.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { BOT_DESCRIPTIONS } from '../../shared/bots.ts';
-import type { Player, Served } from './harness.ts';
-import { buildClient, chromiumPath, joinRoom, launch, open, serve } from './harness.ts';
+import type { Player } from './harness.ts';
+import { joinRoom, open, stage } from './harness.ts';
 
-let browser: Browser;
-let server: Served;
-let client: { dir: string; cleanup: () => void };
-let data: string;
 const players: Player[] = [];
+const world = stage(players);
 
 async function page(url: string): Promise<Player> {
-  const p = await open(browser, url);
+  const p = await open(world.browser, url);
   players.push(p);
   return p;
 }
-
-beforeAll(async () => {
-  chromiumPath();
-  client = buildClient();
-  data = mkdtempSync(join(tmpdir(), 'mnp-data-'));
-  server = await serve(client.dir, join(data, 'rooms.db'));
-  browser = await launch();
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of players) {
-    expect(p.dialogs).toEqual([]);
-    expect(p.errors).toEqual([]);
-  }
-  await browser?.close();
-  await server?.close();
-  client?.cleanup();
-  if (data) rmSync(data, { recursive: true, force: true });
-});
 
 /** The accessible name of the focused element, as a screen reader says it; '(nothing)' for none. */
 async function focused(page: Page): Promise<string> {
@@ -79,7 +54,7 @@ async function addBot(host: Page, kind: keyof typeof BOT_DESCRIPTIONS) {
 
 describe('rough edges, in Chromium', { timeout: 90_000 }, () => {
   it('a dead link says there is no room at once, and a mistyped code is told in words', async () => {
-    const p = await page(`${server.url}/r/QQQQQ`);
+    const p = await page(`${world.server.url}/r/QQQQQ`);
     await p.page.getByRole('heading', { name: 'No room QQQQQ' }).waitFor();
     expect(await p.page.locator('#room-join-name').count()).toBe(0);
     await p.page.getByRole('link', { name: 'Go to the start page' }).click();
@@ -91,11 +66,11 @@ describe('rough edges, in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('just host, "Run both phases" off, focus stays near the action, 0 points are shown', async () => {
-    const host = await page(server.url);
+    const host = await page(world.server.url);
     const code = await create(host, null, async (page) => {
       await page.getByLabel('Allow "Run both phases"').uncheck();
     });
-    const amy = await page(`${server.url}/r/${code}`);
+    const amy = await page(`${world.server.url}/r/${code}`);
     await joinRoom(amy, 'Ana');
     await addBot(host.page, 'quiet'); // Ben: plays a seat, will score nothing
     await host.page.getByRole('button', { name: 'Start the round' }).click();
@@ -142,7 +117,7 @@ describe('rough edges, in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('a lost connection disables the buttons and fails at once; a restart keeps the turn', async () => {
-    const host = await page(server.url);
+    const host = await page(world.server.url);
     const code = await create(host, 'Ana', async (page) => {
       await page.getByLabel('Turn-based').check();
       await page.getByLabel('Turn timer (seconds)').fill('300');
@@ -172,12 +147,11 @@ describe('rough edges, in Chromium', { timeout: 90_000 }, () => {
     await p.getByText('1 of 2').first().waitFor();
     const turn = (await p.locator('.turns .head .hint').textContent())!.trim();
 
-    const screen = await page(`${server.url}/r/${code}/screen`);
+    const screen = await page(`${world.server.url}/r/${code}/screen`);
     await screen.page.getByText('Log').first().waitFor();
 
     // The server goes away.
-    const { port } = server;
-    await server.close();
+    await world.server.close();
     await p.getByText('Connection lost. Reconnecting… your seat is kept.').waitFor();
     await screen.page.getByText('Connection lost. Reconnecting…').waitFor();
     expect(await screen.page.getByText(/seat is kept/).count()).toBe(0);
@@ -194,7 +168,7 @@ describe('rough edges, in Chromium', { timeout: 90_000 }, () => {
     });
 
     // It comes back on the same database and port: the turn is where it was.
-    server = await serve(client.dir, join(data, 'rooms.db'), port);
+    await world.restart();
     await p.getByText('Connected again. You are back in your seat.').waitFor({ timeout: 20_000 });
     await p.getByText('1 of 2').first().waitFor();
     expect((await p.locator('.turns .head .hint').textContent())!.trim()).toBe(turn);

@@ -5,7 +5,16 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type { ClientEventName } from '../../shared/protocol/index.ts';
 import { wireNames } from '../../shared/room/index.ts';
 import type { Client, TestServer } from './helpers.ts';
-import { connect, data, errorCode, roomLog, startServer, untyped, waitFor } from './helpers.ts';
+import {
+  connect,
+  data,
+  errorCode,
+  roomLog,
+  startServer,
+  untyped,
+  validPayloads,
+  waitFor,
+} from './helpers.ts';
 
 let t: TestServer;
 let actor: Client;
@@ -36,47 +45,7 @@ const fields = (o: object) => {
 };
 
 /** A payload each event would accept (so a variant with one flaw shows the flaw is the reason). */
-const valid = (): Record<ClientEventName, Record<string, unknown>> => ({
-  'room:create': { settings: {} },
-  'room:join': { code, name: 'newcomer' },
-  'room:resume': { code, token: hostToken },
-  'room:watch': { code },
-  'room:sync': { since: 0 },
-  'room:leave': {},
-  'node:newProposal': { value: 'Heat' },
-  'node:promiseRequest': { to: 'Ben' },
-  'node:acceptRequest': { to: 'Ben' },
-  'node:propose': { value: 'Heat', to: ['Amy', 'Ben', 'Cal'] },
-  'host:settings': { settings: { seats: 5 } },
-  'host:startRound': {},
-  'host:endRound': {},
-  'host:kick': { playerId: 'abcdef' },
-  'host:say': { text: 'hi' },
-  'host:close': {},
-  'host:network': { action: 'drop', messageId: 1 },
-  'node:answer': { messageId: 1, answer: 'grant' },
-  'node:endTurn': {},
-  'host:pause': {},
-  'host:resume': {},
-  'host:skipTurn': {},
-  'host:addBot': { kind: 'quiet' },
-  'host:rename': { title: 'Friday' },
-  // The instructor's instrument (issue 9): faults, auto-play, forks.
-  'host:hold': { node: 'Cal' },
-  'host:release': {},
-  'host:delay': { to: 'Ben', steps: 2 },
-  'host:step': {},
-  'host:partition': { groups: [['Amy', 'Ben']] },
-  'host:heal': {},
-  'host:crash': { node: 'Cal' },
-  'host:recover': { node: 'Cal', memory: 'kept' },
-  'host:autoplay': { speed: 1 },
-  'host:fork': { at: 1 },
-  // The room's doors (issue 13): the screen key, the lock, letting a removed player back.
-  'host:screenKey': {},
-  'host:lock': { locked: true },
-  'host:allowBack': { playerId: 'abcdef' },
-});
+const valid = () => validPayloads(code, hostToken);
 
 type Row = [event: string, payload: unknown, code: string];
 

@@ -12,6 +12,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { Scheduler } from '../../server/timers.ts';
 import type {
   Ack,
+  ClientEventName,
   ClientToServerEvents,
   ServerToClientEvents,
   View,
@@ -279,3 +280,52 @@ export async function sendRaw(
 ): Promise<Ack<unknown>> {
   return (await untyped(socket).emitWithAck(event, ...args)) as Ack<unknown>;
 }
+
+/**
+ * A payload each wire event would accept, in a room `code` whose token is `token` (the edge's
+ * tests vary one field of it, so the flaw is the reason for a refusal).
+ */
+export const validPayloads = (
+  code: string,
+  token: string,
+): Record<ClientEventName, Record<string, unknown>> => ({
+  'room:create': { settings: {} },
+  'room:join': { code, name: 'newcomer' },
+  'room:resume': { code, token },
+  'room:watch': { code },
+  'room:sync': { since: 0 },
+  'room:leave': {},
+  'node:newProposal': { value: 'Heat' },
+  'node:promiseRequest': { to: 'Ben' },
+  'node:acceptRequest': { to: 'Ben' },
+  'node:propose': { value: 'Heat', to: ['Amy', 'Ben', 'Cal'] },
+  'host:settings': { settings: { seats: 5 } },
+  'host:startRound': {},
+  'host:endRound': {},
+  'host:kick': { playerId: 'abcdef' },
+  'host:say': { text: 'hi' },
+  'host:close': {},
+  'host:network': { action: 'drop', messageId: 1 },
+  'node:answer': { messageId: 1, answer: 'grant' },
+  'node:endTurn': {},
+  'host:pause': {},
+  'host:resume': {},
+  'host:skipTurn': {},
+  'host:addBot': { kind: 'quiet' },
+  'host:rename': { title: 'Friday' },
+  // The instructor's instrument (issue 9): faults, auto-play, forks.
+  'host:hold': { node: 'Cal' },
+  'host:release': {},
+  'host:delay': { to: 'Ben', steps: 2 },
+  'host:step': {},
+  'host:partition': { groups: [['Amy', 'Ben']] },
+  'host:heal': {},
+  'host:crash': { node: 'Cal' },
+  'host:recover': { node: 'Cal', memory: 'kept' },
+  'host:autoplay': { speed: 1 },
+  'host:fork': { at: 1 },
+  // The room's doors (issue 13): the screen key, the lock, letting a removed player back.
+  'host:screenKey': {},
+  'host:lock': { locked: true },
+  'host:allowBack': { playerId: 'abcdef' },
+});
