@@ -44,7 +44,10 @@ export default defineConfig({
     modulePreload: false, // an on-demand chunk loads its imports: no list of them in the entry
     // The player view in one file (Rolldown's `$initial`: the entry and its static imports).
     rolldownOptions: {
-      output: { codeSplitting: { groups: [{ name: 'index', tags: ['$initial'] }] } },
+      output: {
+        codeSplitting: { groups: [{ name: 'index', tags: ['$initial'] }] },
+        chunkFileNames: 'assets/[name]-[hash:6].js',
+      },
     },
   },
   server: {

@@ -116,25 +116,28 @@ export class Load {
     await Promise.all(this.rooms.map((r) => this.call(r.bots[0]!.socket, 'host:startRound', {})));
   }
 
+  /**
+   * A batch may carry the events of several commands (the server broadcasts a room's commands
+   * of one commit together): each command is matched by its last event's seq, the seq of its
+   * ack, so every seq of the batch is looked up.
+   */
   private heard(bot: Bot, batch: Batch): void {
     const now = performance.now();
     const room = bot.room;
-    const last = batch.events[batch.events.length - 1];
-    if (!last) return;
     for (const e of batch.events) {
       // A chosen movie ends the round (the game's default): the host bot starts the next one.
       if (e.event.type === 'roundEnded') room.newRound = true;
-    }
-    const acked = room.acked.get(last.seq);
-    if (acked) {
-      if (acked[0] !== bot.index && this.inWindow(acked[1])) {
-        this.samples.broadcast.push(now - acked[1]);
+      const acked = room.acked.get(e.seq);
+      if (acked) {
+        if (acked[0] !== bot.index && this.inWindow(acked[1])) {
+          this.samples.broadcast.push(now - acked[1]);
+        }
+        continue;
       }
-      return;
+      const list = room.arrivals.get(e.seq);
+      if (list) list.push([bot.index, now]);
+      else room.arrivals.set(e.seq, [[bot.index, now]]);
     }
-    const list = room.arrivals.get(last.seq);
-    if (list) list.push([bot.index, now]);
-    else room.arrivals.set(last.seq, [[bot.index, now]]);
   }
 
   /** The next command of a bot, cycling through a proposer's moves on distinct nodes. */

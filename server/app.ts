@@ -8,6 +8,7 @@ import type { Retention } from './expiry.ts';
 import { DEFAULT_RETENTION, RoomExpiry } from './expiry.ts';
 import type { InviteOptions } from './http.ts';
 import { createHttpApp } from './http.ts';
+import { LogSigner } from './exports.ts';
 import type { AddressRecord, Limits } from './limits.ts';
 import { AddressBook, DEFAULT_LIMITS, clientAddress, requestAddress } from './limits.ts';
 import type { Logger } from './log.ts';
@@ -136,6 +137,14 @@ export function createApp(deps: AppDeps): App {
     exists: (code) => !expiring(code) && deps.store.hasRoom(code),
     book,
     invite: deps.invite,
+    exports: {
+      store: deps.store,
+      signer: LogSigner.of(deps.store),
+      maxEvents: limits.maxRoomEvents,
+      exists: (code) => !expiring(code) && deps.store.hasRoom(code),
+      // The room host is made below; a fork is only asked for once the server runs.
+      createFrom: (build) => rooms.createFrom(build),
+    },
   });
   const httpServer = createServer(app);
   // An address that was just refused a connection, or has spent its command budget

@@ -9,6 +9,7 @@ import {
   seatView,
 } from '../shared/room/index.ts';
 import { NO_SEAT } from '../shared/room/visibility.ts';
+import { eventWithoutScript, withoutScript } from '../shared/room/demo.ts';
 
 /*
  * Fog of war on the wire. The engine says what a seat may see (seatView,
@@ -57,11 +58,30 @@ export function fogRound(state: RoomState): boolean {
  */
 export type LinesOf = (upTo: number) => readonly TranscriptLine[];
 
+/**
+ * A guided demo's script is the host's: every other audience (players, spectators, the
+ * projector) gets the loaded demo without its steps, so no future step or answer leaks.
+ */
+export function scriptFor(who: Audience, state: RoomState): RoomState {
+  return who.host ? state : withoutScript(state);
+}
+
+/** The events as a non-host audience receives them: the same array when no script is in them. */
+export function eventsWithoutScript(envelopes: Envelope[]): Envelope[] {
+  if (!envelopes.some((e) => e.event.type === 'demoLoaded' && e.event.steps !== undefined)) {
+    return envelopes;
+  }
+  return envelopes.map((e) => ({ ...e, event: eventWithoutScript(e.event) }));
+}
+
 /** A snapshot as this audience may see it: for a fogged seat, its view and the lines it may read. */
 export function snapshotFor(state: RoomState, who: Audience, lines: LinesOf): Snapshot {
   const seat = fogSeat(state, who);
-  if (seat === null) return { state };
-  return { state: seatView(state, seat), lines: readableLines(lines(state.seq), state, seat) };
+  if (seat === null) return { state: scriptFor(who, state) };
+  return {
+    state: withoutScript(seatView(state, seat)),
+    lines: readableLines(lines(state.seq), state, seat),
+  };
 }
 
 /** What one socket receives for a committed batch. */
@@ -100,16 +120,17 @@ export class FogBatch {
     const wasFogged = fogged(before, seat);
     const isFogged = fogged(after, seat);
     if (!isFogged && !wasFogged) {
-      return { event: 'room:events', payload: { code, events: this.envelopes } };
+      const events = who.host ? this.envelopes : eventsWithoutScript(this.envelopes);
+      return { event: 'room:events', payload: { code, events } };
     }
     if (!isFogged) {
       // The round ended: everything is revealed, then events follow again.
       return {
         event: 'room:view',
-        payload: { code, state: after, lines: this.allLines(), replace: true },
+        payload: { code, state: scriptFor(who, after), lines: this.allLines(), replace: true },
       };
     }
-    const seatState = this.views.get(seat!) ?? seatView(after, seat!);
+    const seatState = this.views.get(seat!) ?? withoutScript(seatView(after, seat!));
     this.views.set(seat!, seatState);
     const sameRound = wasFogged && before.round!.number === after.round!.number;
     const lines = sameRound

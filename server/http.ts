@@ -13,6 +13,9 @@ import { requestAddress } from './limits.ts';
 import type { Logger } from './log.ts';
 import type { TokenBucket } from './ratelimit.ts';
 import type { Transcripts } from './transcripts.ts';
+import { Diagrams } from './diagram.ts';
+import type { ExportDeps } from './exports.ts';
+import { exportRoutes } from './exports.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -215,6 +218,8 @@ export function createHttpApp(deps: {
   book: AddressBook;
   /** Where invite links point (PUBLIC_URL, the LAN address). */
   invite?: InviteOptions;
+  /** grades.csv, scenario.json, signed logs and their forks (server/exports.ts). */
+  exports?: ExportDeps;
 }): express.Express {
   const { book, transcripts } = deps;
   const app = express();
@@ -315,7 +320,7 @@ export function createHttpApp(deps: {
           return;
         }
         // Bytes already made, written as they are: a request folds and copies nothing.
-        const chunks = kind === 'text' ? read.text : [...read.json, JSON_END];
+        const chunks = kind === 'text' ? read.text : signed(read.etag, read.json);
         res.setHeader('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
         if (req.method === 'HEAD') {
           res.end();
@@ -328,8 +333,41 @@ export function createHttpApp(deps: {
     }
   };
 
+  /**
+   * transcript.json's body, signed when exports are on: `"signature"` is the HMAC of the
+   * body without it (server/exports.ts), so that the server can fork the log uploaded back.
+   */
+  const signatures = new Map<string, Buffer>();
+  const signed = (etag: string, json: readonly Buffer[]): readonly Buffer[] => {
+    const signer = deps.exports?.signer;
+    if (!signer) return [...json, JSON_END];
+    let end = signatures.get(etag);
+    if (!end) {
+      end = Buffer.from(`],"signature":"${signer.sign([...json, JSON_END])}"}`);
+      if (signatures.size >= QR_CACHE) signatures.delete(signatures.keys().next().value!);
+      signatures.set(etag, end);
+    }
+    return [...json, end];
+  };
+
   app.get('/api/rooms/:code/transcript.txt', (req, res) => transcript(req, res, 'text'));
   app.get('/api/rooms/:code/transcript.json', (req, res) => transcript(req, res, 'json'));
+  // A round's space-time diagram from the public log (server/diagram.ts).
+  const diagrams = new Diagrams({
+    transcripts,
+    lastSeq: deps.exports && ((code) => deps.exports!.store.lastSeq(code)),
+  });
+  app.get('/api/rooms/:code/diagram.svg', async (req, res) => {
+    const room = roomOf(req, res);
+    if (!room) return;
+    const answer = await diagrams.answer(room.code, req.query.round, room.from);
+    if (answer.kind === 'unknown') return unknown(res, room.from);
+    if (answer.kind === 'tooMany') return tooMany(res, room.from.reads, answer.message);
+    if (answer.kind === 'error') return apiError(res, answer.status, answer.code, answer.message);
+    res.setHeader('Content-Disposition', `attachment; filename="${answer.filename}"`);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('image/svg+xml').send(answer.svg);
+  });
 
   /** The invite of a room, on the port the server listens on (the one this request came to). */
   const inviteOf = (req: Request, code: string): InviteBase => {
@@ -361,6 +399,19 @@ export function createHttpApp(deps: {
     }
     res.type('image/svg+xml').send(svg);
   });
+
+  if (deps.exports) {
+    // The routes see express's request and response through small interfaces (exports.ts).
+    exportRoutes(deps.exports, {
+      roomOf: (req, res) => roomOf(req as Request, res as Response),
+      unknown: (res, from) => unknown(res as Response, from),
+      fromOf: (req) => fromOf(req as Request),
+      apiError: (res, ...rest) => apiError(res as Response, ...rest),
+      tooMany: (res, ...rest) => tooMany(res as Response, ...rest),
+      get: (path, handler) => app.get(path, handler),
+      post: (path, limit, handler) => app.post(path, express.json({ limit }), handler),
+    });
+  }
 
   app.use('/api', (_req, res) => apiError(res, 404, 'not_found', 'No such endpoint.'));
 

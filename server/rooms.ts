@@ -22,6 +22,22 @@ import type { Credential, CredentialChange, SqliteStore } from './store/sqlite.t
 export type { RoomListener, RunResult, Transport } from './hosted.ts';
 export { hashToken, newPlayerId, newToken } from './ids.ts';
 
+/** A room's committed commands of one group commit not broadcast yet: their events, in order. */
+interface Outgoing {
+  /** The room's committed state before the first of them. */
+  before: RoomState;
+  envelopes: Envelope[];
+  /** The last of them (its state is the room's after them all). */
+  last: InFlight;
+}
+
+/** What one group commit did to a room. */
+interface Touched {
+  changed: boolean;
+  person: boolean;
+  out: Outgoing | null;
+}
+
 /** A client that is this many events behind gets a snapshot instead of the events. */
 export const SYNC_LIMIT = 500;
 const SYSTEM: Actor = { role: 'system' };
@@ -406,26 +422,39 @@ export class RoomHost {
 
   /**
    * After a group commit, in order: a committed command becomes its room's
-   * state, is fanned out and answered; a failed one is answered `internal`.
-   * Then, per room touched, the drivers hear of the change.
+   * state; a failed one is answered `internal`. Each room's committed commands
+   * of the batch go out as ONE broadcast (cut after a command that revokes a
+   * player, so the revocation follows its own events as before): under load a
+   * turn carries several commands of a room, and every socket costs a write per
+   * message (profile, issue 12). Then the commands are answered, in order, after
+   * every broadcast of the batch; then, per room touched, the drivers hear of it.
    */
   private settle(batch: Committed<InFlight>[]): void {
-    const touched = new Map<Hosted, { changed: boolean; person: boolean }>();
+    const touched = new Map<Hosted, Touched>();
     for (const { write, tag, ok } of batch) {
       const { hosted } = tag;
       hosted.pending--;
-      const seen = touched.get(hosted) ?? { changed: false, person: false };
-      touched.set(hosted, seen);
+      let seen = touched.get(hosted);
+      if (!seen) touched.set(hosted, (seen = { changed: false, person: false, out: null }));
+      if (!ok) continue;
+      const before = hosted.state;
+      hosted.state = tag.state;
+      if (write.envelopes.length === 0) continue;
+      seen.changed = true;
+      seen.person ||= tag.person;
+      seen.out ??= { before, envelopes: [], last: tag };
+      for (const envelope of write.envelopes) seen.out.envelopes.push(envelope);
+      seen.out.last = tag;
+      if (tag.gone.length > 0) {
+        this.fanOut(hosted, seen.out);
+        seen.out = null;
+      }
+    }
+    for (const [hosted, seen] of touched) if (seen.out) this.fanOut(hosted, seen.out);
+    for (const { write, tag, ok } of batch) {
       if (!ok) {
         tag.resolve({ ok: false, error: INTERNAL });
         continue;
-      }
-      const before = hosted.state;
-      hosted.state = tag.state;
-      if (write.envelopes.length > 0) {
-        seen.changed = true;
-        seen.person ||= tag.person;
-        this.fanOut(hosted, write.envelopes as Envelope[], before, tag);
       }
       tag.resolve({ ok: true, seq: tag.state.seq });
       tag.meter?.(write.envelopes.length);
@@ -451,10 +480,10 @@ export class RoomHost {
   }
 
   /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
-  private fanOut(hosted: Hosted, envelopes: Envelope[], before: RoomState, tag: InFlight): void {
+  private fanOut(hosted: Hosted, { before, envelopes, last }: Outgoing): void {
     try {
-      this.deps.transport.publish(hosted.code, envelopes, before, tag.state);
-      for (const { playerId, reason } of tag.gone) {
+      this.deps.transport.publish(hosted.code, envelopes, before, last.state);
+      for (const { playerId, reason } of last.gone) {
         hosted.connections.delete(playerId);
         this.deps.transport.revoke(hosted.code, playerId, reason);
       }

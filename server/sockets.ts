@@ -20,7 +20,7 @@ import type {
 } from '../shared/room/index.ts';
 import { COMMANDS, isEdgeName, isWireName, roomCommand } from '../shared/room/index.ts';
 import { ROOM_LOCKED } from '../shared/room/decide.ts';
-import { FogBatch, fogRound, fogSeat, snapshotFor } from './fog.ts';
+import { FogBatch, eventsWithoutScript, fogRound, fogSeat, scriptFor, snapshotFor } from './fog.ts';
 import { forkRoom } from './fork.ts';
 import type { AddressBook, AddressRecord } from './limits.ts';
 import { requestAddress } from './limits.ts';
@@ -98,7 +98,17 @@ export function socketTransport(io: AppServer, lines: RoomLines): Transport {
   return {
     publish(code, envelopes, before, after) {
       if (!fogRound(before) && !fogRound(after)) {
-        io.to(channel(code)).emit('room:events', { code, events: envelopes });
+        // A guided demo's script goes to the host alone (server/fog.ts).
+        const open = eventsWithoutScript(envelopes);
+        if (open === envelopes) {
+          io.to(channel(code)).emit('room:events', { code, events: envelopes });
+          return;
+        }
+        for (const id of io.of('/').adapter.rooms.get(channel(code)) ?? []) {
+          const socket = io.of('/').sockets.get(id);
+          const events = socket?.data.host ? envelopes : open;
+          socket?.emit('room:events', { code, events });
+        }
         return;
       }
       const batch = new FogBatch(code, envelopes, before, after, (seq) => lines.upTo(code, seq));
@@ -328,7 +338,17 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
       const synced = rooms.sync(code, since);
       // Events read from the store count as reads of the address (a snapshot is in memory).
       if ('events' in synced) from.reads.charge(synced.events.length);
-      return { ok: true, data: synced };
+      if (socket.data.host) return { ok: true, data: synced };
+      const data =
+        'events' in synced
+          ? { events: eventsWithoutScript(synced.events) }
+          : {
+              snapshot: {
+                ...synced.snapshot,
+                state: scriptFor(socket.data, synced.snapshot.state),
+              },
+            };
+      return { ok: true, data };
     },
     // A what-if room (server/fork.ts). The socket stays in its room; the caller opens the
     // fork with its host token. A fork is a room created: the address's room budget pays.
@@ -389,6 +409,8 @@ export function attachSockets(
     const bucket = new TokenBucket(options.rateLimit);
     // The connection is counted under this address until it closes (server/app.ts).
     const from = book.of(requestAddress(socket.request, book.limits.trustProxy));
+    /** A command's events, once committed, are charged to its address (one closure a socket). */
+    const meter = (events: number) => from.events.charge(events);
 
     // One command of a socket at a time, answered in the order they were sent.
     let chain: Promise<void> = Promise.resolve();
@@ -477,7 +499,6 @@ export function attachSockets(
       }
       // A command writes events: the address pays for them once they are committed.
       if (from.events.empty()) return fail('rate_limited', REFUSED.events);
-      const meter = (events: number) => from.events.charge(events);
       return () => command(rooms, socket.data, event, payload as Payload<typeof event>, meter);
     };
 

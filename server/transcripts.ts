@@ -1,6 +1,7 @@
 import type { Envelope, RoomState, TranscriptLine } from '../shared/room/index.ts';
 import { evolveRoom, roomEventLines } from '../shared/room/index.ts';
 import { rest } from './fold.ts';
+import { eventWithoutScript } from '../shared/room/demo.ts';
 import type { SqliteStore } from './store/sqlite.ts';
 
 /*
@@ -274,7 +275,12 @@ export class Transcripts {
       for (const l of lines) cost += LINE_BYTES + 2 * l.text.length;
       entry.lines.push(...lines);
     }
-    const json = JSON.stringify(envelope);
+    // As `publicLog`: a guided demo's script is the host's alone.
+    const json = JSON.stringify(
+      envelope.event.type === 'demoLoaded'
+        ? { ...envelope, event: eventWithoutScript(envelope.event) }
+        : envelope,
+    );
     const text = lines.map((l) => `${l.text}\n`);
     const { event } = envelope;
     // As `publicLog`: the last roundStarted or roundEnded decides what is public.

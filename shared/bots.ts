@@ -139,7 +139,8 @@ export function botActions(
   movie: string,
 ): BotAction[] {
   const round = view.round;
-  if (round?.status !== 'playing' || view.paused) return [];
+  // A guided demo plays the round itself until the host hands it over (shared/room/demo.ts).
+  if (round?.status !== 'playing' || view.paused || round.demo) return [];
   const moves = botMoves(kind, round.paxos, seat, movie);
   const turn = round.turn;
   if (!turn) return moves;

@@ -1,8 +1,6 @@
-/**
- * Names that would collide with JavaScript's object machinery when used as
- * keys of a plain record. Node names are keys of the engine's state records.
- */
-export const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+// Only numbers here: the bundler inlines them, so the player view that reads one of them does
+// not carry this module (a Set here would put the module in the player view's entry, since
+// lazy chunks import it too). The reserved node names are in shared/scenario.ts.
 
 export const NODE_NAME_MAX = 24;
 export const VALUE_MAX = 40;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FindingKind, Message, PaxosCommand, PaxosState } from './paxos/index.ts';
+import type { FindingKind, PaxosCommand, PaxosState } from './paxos/index.ts';
 import {
   DELIVERY,
   MEMORY,
@@ -11,12 +11,23 @@ import {
   initialPaxosState,
   renderEvent,
 } from './paxos/index.ts';
-import { NODE_NAME_MAX, RESERVED_NAMES } from './names.ts';
+import { NODE_NAME_MAX } from './names.ts';
+import type { CallStep, Pick } from './scenario-command.ts';
+import { PICK_FIELDS, toCommand } from './scenario-command.ts';
+
+// The step → command code has no zod in it (the browser's room engine plays demos with it).
+export { toCommand } from './scenario-command.ts';
 
 /*
  * Scenario files: the public JSON format instructors write (docs/SCENARIOS.md).
  * A scenario is a list of steps, each a seed notebook call or a `print`.
  */
+
+/**
+ * Names that would collide with JavaScript's object machinery when used as
+ * keys of a plain record. Node names are keys of the engine's state records.
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 const name = z
   .string()
@@ -29,6 +40,14 @@ const pick = {
   message: messageId.optional(),
   to: name.optional(),
   from: name.optional(),
+  kind: z.enum(MESSAGE_KINDS).optional(),
+};
+
+/** Which messages a hold or a delay matches (shared/paxos MessageFilter); none: every message. */
+const filter = {
+  from: name.optional(),
+  to: name.optional(),
+  node: name.optional(),
   kind: z.enum(MESSAGE_KINDS).optional(),
 };
 
@@ -49,7 +68,7 @@ const STEP_SCHEMAS = {
   }),
   drop: z.strictObject({ do: z.literal('drop'), ...pick }),
   duplicate: z.strictObject({ do: z.literal('duplicate'), ...pick }),
-  hold: z.strictObject({ do: z.literal('hold') }),
+  hold: z.strictObject({ do: z.literal('hold'), ...filter, message: messageId.optional() }),
   release: z.strictObject({ do: z.literal('release') }),
   partition: z.strictObject({
     do: z.literal('partition'),
@@ -58,16 +77,40 @@ const STEP_SCHEMAS = {
   heal: z.strictObject({ do: z.literal('heal') }),
   crash: z.strictObject({ do: z.literal('crash'), node: name }),
   recover: z.strictObject({ do: z.literal('recover'), node: name, memory: z.enum(MEMORY) }),
+  // A room's delays and its network clock (saved rounds: shared/room/to-scenario.ts).
+  delay: z.strictObject({ do: z.literal('delay'), steps: z.number().int().min(0), ...filter }),
+  step: z.strictObject({ do: z.literal('step'), message: messageId.optional() }),
 } as const;
-
-/** Which message a deliver, drop or duplicate step acts on: its id, or the oldest matching one. */
-type Pick = { message?: number; to?: string; from?: string; kind?: Message['kind'] };
-const PICK_FIELDS = ['to', 'from', 'kind'] as const;
 
 const sayStep = z.strictObject({ say: z.string() });
 
+/**
+ * Predict, then reveal (a guided demo in a room): a question every player answers before the
+ * next step. `answer`, if given, is one of the choices. The CLI prints nothing for it.
+ */
+const askStep = z
+  .strictObject({
+    ask: z.string().min(1).max(300),
+    choices: z.array(z.string().min(1).max(60)).min(2).max(6),
+    answer: z.string().optional(),
+  })
+  .refine((a) => new Set(a.choices).size === a.choices.length, {
+    message: 'the choices must differ',
+    path: ['choices'],
+  })
+  .refine((a) => a.answer === undefined || a.choices.includes(a.answer), {
+    message: 'must be one of the choices',
+    path: ['answer'],
+  });
+
+export type AskStep = z.infer<typeof askStep>;
+
 export type ScenarioStep =
   z.infer<(typeof STEP_SCHEMAS)[keyof typeof STEP_SCHEMAS]> | z.infer<typeof sayStep>;
+
+/** The parsed calls are the steps scenario-command.ts plays (a compile-time check). */
+type ParsedCalls = Exclude<ScenarioStep, { say: string }>;
+export const CALLS_ARE_PLAYABLE: ParsedCalls extends CallStep ? true : never = true;
 
 const header = z.strictObject({
   title: z.string().max(200).optional(),
@@ -76,11 +119,16 @@ const header = z.strictObject({
   nodes: z.array(name).min(1).max(26),
   delivery: z.enum(DELIVERY).default('instant'),
   valueRule: z.enum(VALUE_RULES).default('seed'),
+  /** "Be the acceptor": requests to these nodes wait in flight until a `deliver` step answers them. */
+  inbox: z.array(name).optional(),
   steps: z.array(z.unknown()),
 });
 
+/** A step of a scenario file: a notebook call, a network or fault step, a `say` or an `ask`. */
+export type ScriptStep = ScenarioStep | AskStep;
+
 export interface Scenario extends Omit<z.infer<typeof header>, 'steps'> {
-  steps: ScenarioStep[];
+  steps: ScriptStep[];
 }
 
 export class ScenarioError extends Error {
@@ -115,8 +163,12 @@ export function parseScenario(input: unknown): Scenario {
   const { nodes } = head.data;
   const dup = nodes.find((n, i) => nodes.indexOf(n) !== i);
   if (dup) throw new ScenarioError(`node "${dup}" is listed twice`);
+  const outside = head.data.inbox?.find((n) => !nodes.includes(n));
+  if (outside !== undefined) {
+    throw new ScenarioError(`"inbox": unknown node "${outside}" (nodes: ${nodes.join(', ')})`);
+  }
   // A quorum above the number of nodes is allowed, as in the notebook: nothing can be chosen.
-  const steps = head.data.steps.map((raw, i): ScenarioStep => {
+  const steps = head.data.steps.map((raw, i): ScriptStep => {
     const n = i + 1;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new ScenarioError('a step must be an object', n);
@@ -125,6 +177,11 @@ export function parseScenario(input: unknown): Scenario {
       const say = sayStep.safeParse(raw);
       if (!say.success) throw new ScenarioError(mainIssue(say.error), n);
       return say.data;
+    }
+    if ('ask' in raw) {
+      const ask = askStep.safeParse(raw);
+      if (!ask.success) throw new ScenarioError(mainIssue(ask.error), n);
+      return ask.data;
     }
     const kind = (raw as { do?: unknown }).do;
     if (typeof kind !== 'string' || !Object.hasOwn(STEP_SCHEMAS, kind)) {
@@ -137,7 +194,7 @@ export function parseScenario(input: unknown): Scenario {
     if (!parsed.success) throw new ScenarioError(mainIssue(parsed.error), n);
     const step = parsed.data;
     if (
-      'message' in step ||
+      (step.do !== 'hold' && 'message' in step) ||
       step.do === 'deliver' ||
       step.do === 'drop' ||
       step.do === 'duplicate'
@@ -169,52 +226,6 @@ export function parseScenario(input: unknown): Scenario {
   return { ...head.data, steps };
 }
 
-/** The message a step picks: by id, or the oldest in flight matching its fields (a problem if none). */
-function picked(state: PaxosState, p: Pick): number {
-  if (p.message !== undefined) return p.message;
-  const found = state.inFlight.find(
-    (m) =>
-      (p.to === undefined || m.to === p.to) &&
-      (p.from === undefined || m.from === p.from) &&
-      (p.kind === undefined || m.kind === p.kind),
-  );
-  if (!found) {
-    const fields = PICK_FIELDS.filter((f) => p[f] !== undefined)
-      .map((f) => `${f} "${p[f]!}"`)
-      .join(' and ');
-    throw new Error(`no message in flight matches ${fields}`);
-  }
-  return found.id;
-}
-
-function toCommand(state: PaxosState, step: Exclude<ScenarioStep, { say: string }>): PaxosCommand {
-  switch (step.do) {
-    case 'newProposal':
-      return { type: step.do, node: step.node, value: step.value };
-    case 'promiseRequest':
-    case 'acceptRequest':
-      return { type: step.do, node: step.node, to: step.to };
-    case 'propose':
-      return { type: step.do, node: step.node, value: step.value, to: step.to };
-    case 'deliver':
-      return { type: 'deliver', messageId: picked(state, step), answer: step.answer };
-    case 'drop':
-    case 'duplicate':
-      return { type: step.do, messageId: picked(state, step) };
-    case 'hold':
-      return { type: 'hold' };
-    case 'release':
-    case 'heal':
-      return { type: step.do };
-    case 'partition':
-      return { type: 'partition', groups: step.groups };
-    case 'crash':
-      return { type: 'crash', node: step.node };
-    case 'recover':
-      return { type: 'recover', node: step.node, memory: step.memory };
-  }
-}
-
 export interface ScenarioRun {
   /** Everything the seed notebook would print, `print` by `print`. */
   transcript: string;
@@ -233,6 +244,7 @@ export function runScenario(scenario: Scenario): ScenarioRun {
     quorum: scenario.quorum,
     delivery: scenario.delivery,
     valueRule: scenario.valueRule,
+    ...(scenario.inbox ? { inbox: scenario.inbox } : {}),
   });
   let transcript = '';
   scenario.steps.forEach((step, i) => {
@@ -240,6 +252,8 @@ export function runScenario(scenario: Scenario): ScenarioRun {
       transcript += `${step.say}\n`;
       return;
     }
+    // A question for the room (guided demos): the notebook prints nothing for it.
+    if ('ask' in step) return;
     let command: PaxosCommand;
     try {
       command = toCommand(state, step);

@@ -28,7 +28,7 @@ import { Timers } from './flights.svelte.ts';
 import type { Notice } from './notices.svelte.ts';
 import { Notices } from './notices.svelte.ts';
 import type { Move, refusal } from './refusals.ts';
-import type { Mistake } from './room.svelte.ts';
+import type { History, Mistake } from './room.svelte.ts';
 import { Room } from './room.svelte.ts';
 import type { Phase } from './session.svelte.ts';
 import { Session } from './session.svelte.ts';
@@ -113,6 +113,10 @@ export class Game {
   }
   get partialHistory(): boolean {
     return this.#room.partialHistory;
+  }
+  /** The envelopes and fog views this browser folded (the diagram draws the round from them). */
+  get history(): History {
+    return this.#room.history;
   }
   get flights(): Flights {
     return this.#room.flights;

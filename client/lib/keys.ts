@@ -56,6 +56,11 @@ export function keyCommand(
   }
 }
 
+/** What a presenter key does to a guided demo on the host's page (null: what it does anyway). */
+export function demoKey(action: KeyAction): 'host:demoNext' | 'host:demoBack' | null {
+  return action === 'forward' ? 'host:demoNext' : action === 'back' ? 'host:demoBack' : null;
+}
+
 /** The speed "." and "Play" resume auto-play at: the last one the host chose on this page. */
 let resume = 1;
 
@@ -99,6 +104,13 @@ export function listenPresenterKeys(game: Game): () => void {
       target: e.target instanceof HTMLElement ? e.target : null,
     });
     if (action === null || overlayOpen()) return;
+    // While a guided demo plays, the host's forward and back keys step the demo itself.
+    const round = game.state?.round;
+    if (game.isHost && round?.status === 'playing' && round.demo && demoKey(action)) {
+      e.preventDefault();
+      if (!e.repeat) void game.command(demoKey(action)!, {});
+      return;
+    }
     const timeline = game.timeline;
     const command = keyCommand(action, { viewing: timeline?.viewing ?? false, host: game.isHost });
     if (command === null) return;

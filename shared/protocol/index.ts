@@ -6,7 +6,7 @@ import type { AckKindOf, PayloadInput, WireName } from '../room/commands.ts';
 import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export const ERROR_CODES = [
   'bad_request',

@@ -19,6 +19,8 @@ import {
   proposeByDefault,
 } from '../room/game.ts';
 import { AUTOPLAY_MAX_SPEED, AUTOPLAY_MIN_SPEED } from '../room/autoplay-speed.ts';
+import { MAX_DEMO_STEPS } from '../room/demo-limits.ts';
+import { parseScenario, runScenario } from '../scenario.ts';
 
 /** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -222,6 +224,25 @@ export const FIELDS = {
   playerId,
   /** The host's narration, printed in the transcript as it is written. */
   note: narration,
+  /**
+   * A scenario file, already JSON-decoded (docs/SCENARIOS.md): an invalid one gets the CLI's
+   * one-line error naming the step ("step 4: …"), also for a step that cannot play (it is
+   * played through once, as the CLI does). The room's own limits: shared/room/demo.ts.
+   */
+  scenario: z.unknown().transform((raw, ctx) => {
+    try {
+      const scenario = parseScenario(raw);
+      if (Array.isArray(scenario.steps) && scenario.steps.length <= MAX_DEMO_STEPS) {
+        runScenario(scenario);
+      }
+      return scenario;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** One of the open question's choices. */
+  choice: z.string().min(1).max(60),
   /* Fields of the server's own commands (never parsed from a client). */
   connected: z.boolean(),
   /** A yes/no the server may leave out (no). */

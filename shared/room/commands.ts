@@ -314,6 +314,43 @@ export const COMMANDS = {
     ack: 'forked',
     doc: 'A what-if room: a new room with this log up to event `at`; the caller is its host.',
   },
+  /* Guided demos and predictions (issue 10; shared/room/demo.ts). */
+  'host:loadScenario': {
+    who: 'host',
+    wire: true,
+    payload: { scenario: 'scenario' },
+    ack: 'done',
+    doc: 'Loads a scenario file (docs/SCENARIOS.md) as a guided demo: a new round plays it step by step.',
+  },
+  'host:demoNext': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: "The demo's next step (or: forward while the screens show an earlier one; the reveal of an open question).",
+  },
+  'host:demoBack': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: 'Every screen shows the room as it was one demo step earlier (nothing is undone).',
+  },
+  'host:demoLive': {
+    who: 'host',
+    wire: true,
+    payload: {},
+    ack: 'done',
+    doc: '"From here on, you play": the rest of the demo is dropped, the round goes on live.',
+  },
+  'player:predict': {
+    // Any player of the room, seated or watching (the engine checks only that they are in it).
+    who: 'player',
+    wire: true,
+    payload: { choice: 'choice' },
+    ack: 'done',
+    doc: "Answers the demo's open question (again: changes the answer) until it is revealed.",
+  },
   'system:step': {
     who: 'system',
     wire: false,

@@ -13,6 +13,17 @@ import {
 import { answerMove, consequences, fail, nodeMove, ok, paxosEvents, preview } from './play.ts';
 import { passTurn, rulesOf, startNextTurn, waitingForTurn } from './turns.ts';
 import { autoplaySpeed, somethingToStep } from './autoplay.ts';
+import {
+  demoAutoStep,
+  demoBack,
+  demoCanGoOn,
+  demoLive,
+  demoNext,
+  demoRefusal,
+  loadDemo,
+  playingDemo,
+  predict,
+} from './demo.ts';
 import type { Actor, Player, RoomCommand, RoomDecision, RoomEvent, RoomState } from './types.ts';
 
 const REFUSALS: Record<Exclude<Who, 'anyone'>, string> = {
@@ -101,6 +112,7 @@ function departed(state: RoomState, playerId: string, reason: 'left' | 'kicked')
  */
 function autoplayStep(state: RoomState): RoomDecision {
   if (autoplaySpeed(state) === 0) return ok();
+  if (playingDemo(state)) return demoAutoStep(state);
   const stop: RoomEvent = { type: 'autoplayChanged', speed: 0, reason: 'done' };
   if (!somethingToStep(state)) return ok(stop);
   const moved = paxosEvents(state, { type: 'step' }, null);
@@ -155,6 +167,8 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       : fail('conflict', 'This room is closed.');
   }
   const round = state.round?.status === 'playing' ? state.round : null;
+  const demoRefused = demoRefusal(state, command);
+  if (demoRefused) return demoRefused;
 
   switch (command.type) {
     case 'room:join': {
@@ -343,7 +357,9 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       if (!round) return fail('conflict', 'No round is being played.');
       const { speed } = command;
       if (speed === (round.autoplay ?? 0)) return ok();
-      if (speed > 0 && !somethingToStep(state)) {
+      if (speed > 0 && round.demo) {
+        if (!demoCanGoOn(round.demo)) return fail('conflict', 'The demo is over: nothing to play.');
+      } else if (speed > 0 && !somethingToStep(state)) {
         return fail(
           'conflict',
           "Nothing to play: no message is in flight outside the players' inboxes. Hold the network, let the players send, then play.",
@@ -353,6 +369,16 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
     }
     case 'system:step':
       return autoplayStep(state);
+    case 'host:loadScenario':
+      return loadDemo(state, command.scenario);
+    case 'host:demoNext':
+      return demoNext(state);
+    case 'host:demoBack':
+      return demoBack(state);
+    case 'host:demoLive':
+      return demoLive(state);
+    case 'player:predict':
+      return predict(state, (actor as { playerId: string }).playerId, command.choice);
     case 'system:fork':
       return forked(state, command.parent, command.at);
     default: {

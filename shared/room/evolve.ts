@@ -3,6 +3,7 @@ import { evolve as evolvePaxos, initialPaxosState } from '../paxos/index.ts';
 import type { RoundStats } from './game.ts';
 import { DEFAULT_RULES, emptyStats } from './game.ts';
 import { scoreRound } from './scoring.ts';
+import { evolveDemo, isDemoEvent } from './demo-fold.ts';
 import type {
   Envelope,
   Player,
@@ -158,6 +159,8 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
     };
   }
   const s: RoomState = { ...state, seq };
+  // A guided demo's events (all named demo…): shared/room/demo-fold.ts.
+  if (isDemoEvent(event)) return withRound(s, (round) => evolveDemo(round, event, seq));
   switch (event.type) {
     case 'roomCreated':
       throw new Error('room created twice');

@@ -106,6 +106,11 @@ export interface RoundStats {
   learned: { node: string; proposalId: number; value: string; by: string | null } | null;
   /** Wrong acceptor answers per player id. */
   mistakes: Record<string, number>;
+  /**
+   * A guided demo's predictions per player id (shared/room/demo.ts): questions answered, and
+   * answered right, counted at each reveal. Absent until the first reveal (and in old logs).
+   */
+  predictions?: Record<string, { answered: number; right: number }>;
 }
 
 export function emptyStats(): RoundStats {

@@ -1,5 +1,6 @@
 import type { Chosen, PaxosCommand, PaxosConfig, PaxosEvent, PaxosState } from '../paxos/index.ts';
 import type { Payload, RoomCommandOf } from './commands.ts';
+import type { DemoState, DemoEvent } from './demo-types.ts';
 import type { RoomSettings } from './settings.ts';
 import type {
   BotKind,
@@ -12,6 +13,7 @@ import type {
 
 export { DEFAULT_MOVIES, FRIENDS, MAX_SEATS, MIN_SEATS } from './settings.ts';
 export type { RoomSettings } from './settings.ts';
+export type { DemoAsk, DemoState } from './demo-types.ts';
 
 export interface Player {
   id: string;
@@ -40,6 +42,8 @@ export interface Round {
    * off, and in every log without auto-play. The server's driver steps the round at this speed.
    */
   autoplay?: number;
+  /** A guided demo plays this round (`host:loadScenario`; shared/room/demo.ts). Absent: none. */
+  demo?: DemoState;
 }
 
 /** What stays of a finished round: the schedule of movie nights. */
@@ -153,6 +157,8 @@ export type RoomEvent =
   | { type: 'autoplayChanged'; speed: number; reason: AutoplayReason }
   /** A fork's first own event: the room whose log up to `at` this room's log repeats. */
   | { type: 'roomForked'; parent: string; at: number }
+  /** A guided demo's events (shared/room/demo-types.ts). */
+  | DemoEvent
   | { type: 'roomClosed' };
 
 export type RoomEventType = RoomEvent['type'];

@@ -3,6 +3,7 @@ import type { PaxosState } from '../paxos/index.ts';
 import type { RoundStats } from './game.ts';
 import type { TranscriptLine } from './transcript.ts';
 import type { Envelope, RoomState } from './types.ts';
+import { eventWithoutScript } from './demo-fold.ts';
 
 /*
  * Fog of war: a seated player sees what their node would know — its own
@@ -116,15 +117,26 @@ export function readableLines(
 
 /**
  * The log as anyone may read it (the HTTP transcripts): while a fogged round
- * is played, its events, from its `roundStarted` on, are left out until it ends.
+ * is played, its events, from its `roundStarted` on, are left out until it ends;
+ * a guided demo's script (`demoLoaded`'s steps) is the host's and never in it.
  */
 export function publicLog(log: readonly Envelope[]): Envelope[] {
+  return withoutScripts(fogCut(log));
+}
+
+function fogCut(log: readonly Envelope[]): readonly Envelope[] {
   for (let i = log.length - 1; i >= 0; i--) {
     const event = log[i]!.event;
     if (event.type === 'roundEnded') break;
     if (event.type === 'roundStarted') {
-      return event.rules?.visibility === 'fog' ? log.slice(0, i) : [...log];
+      return event.rules?.visibility === 'fog' ? log.slice(0, i) : log;
     }
   }
-  return [...log];
+  return log;
+}
+
+function withoutScripts(log: readonly Envelope[]): Envelope[] {
+  return log.map((e) =>
+    e.event.type === 'demoLoaded' ? { ...e, event: eventWithoutScript(e.event) } : e,
+  );
 }

@@ -78,6 +78,8 @@ describe('the game in Chromium', { timeout: 90_000 }, () => {
       if ('say' in step) {
         await amy.page.locator('#host-note').fill(step.say);
         await amy.page.getByRole('button', { name: 'Add to the log' }).click();
+      } else if (!('do' in step)) {
+        throw new Error('case 3 has no ask step');
       } else if (step.do === 'newProposal') {
         actor = pages[step.node as Seat];
         await actor.page.locator('#movie').fill(step.value);

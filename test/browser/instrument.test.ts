@@ -111,7 +111,8 @@ describe('the instructor’s instrument in Chromium', { timeout: 150_000 }, () =
     // Eva asks Cal, Dan and Eva: nobody reports Openhimer, and Barbie is chosen too.
     await propose(eva.page, 'Barbie', ['Cal', 'Dan', 'Eva']);
     for (const p of [amy.page, eva.page, screen]) {
-      const broken = p.getByText('Safety broken:').locator('..');
+      // The finding's alert (the diagram says "Safety broken" too, in its drawing).
+      const broken = p.getByRole('alert').filter({ hasText: 'Safety broken:' }).locator('..');
       await poll(() => broken.textContent()).toContain('Barbie was chosen too');
       expect(await broken.textContent()).toContain('recovered with amnesia');
       const forgot = p
@@ -140,7 +141,7 @@ describe('the instructor’s instrument in Chromium', { timeout: 150_000 }, () =
     await shot(e, 'instrument-phone-timeline-360.png');
     await e.getByRole('button', { name: 'Back to live' }).first().click();
     await e.getByText(/^Viewing event/).waitFor({ state: 'detached' });
-    expect(await e.getByText('Safety broken:').count()).toBe(1);
+    expect(await e.getByRole('alert').filter({ hasText: 'Safety broken:' }).count()).toBe(1);
     expect(await e.getByRole('button', { name: 'Start a new proposal' }).isDisabled()).toBe(false);
 
     // The projector's presenter keys: hold everything, Amy sends a request, PageDown steps it.

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../server/ids.ts';
-import { SqliteStore } from '../../server/store/sqlite.ts';
+import { ACTIVITY_STEP_MS, SqliteStore } from '../../server/store/sqlite.ts';
 import type { TestServer } from './helpers.ts';
 import { connect, data, errorCode, fakeTime, startServer, tempDir } from './helpers.ts';
 
@@ -117,6 +117,43 @@ describe('retention', () => {
     expect(store.deleteRoomStep(code, 2000)).toBe(true);
     expect(store.load(code)).toEqual([]);
     expect(store.expiredRooms(Infinity, Infinity, 1000)).not.toContain(code);
+  });
+
+  it('a busy room writes its activity at most once a step; a close is written at once', () => {
+    const store = new SqliteStore(join(tmp.dir, 'activity.db'));
+    const t0 = 1_000_000;
+    let seq = 0;
+    const write = (at: number, type: 'note' | 'roomClosed' = 'note') =>
+      store.appendBatch([
+        {
+          room: 'CCCCC',
+          envelopes: [
+            type === 'note'
+              ? { seq: ++seq, at, event: { type: 'note', text: 'hi' } }
+              : { seq: ++seq, at, event: { type: 'roomClosed' } },
+          ],
+          change: {},
+          active: true,
+        },
+      ]);
+    const storedActivity = () => {
+      for (let at = t0; at <= t0 + 3 * ACTIVITY_STEP_MS; at += 1000) {
+        if (store.expiredRooms(at + 1, 0, 10).length > 0) return at;
+      }
+      return null;
+    };
+    write(t0);
+    expect(storedActivity()).toBe(t0);
+    // Within the step: the events commit, the activity row is left as it was.
+    write(t0 + ACTIVITY_STEP_MS - 1000);
+    expect(store.lastSeq('CCCCC')).toBe(2);
+    expect(storedActivity()).toBe(t0);
+    write(t0 + ACTIVITY_STEP_MS);
+    expect(storedActivity()).toBe(t0 + ACTIVITY_STEP_MS);
+    // A close is written whenever it happens, even within the step.
+    write(t0 + ACTIVITY_STEP_MS + 1000, 'roomClosed');
+    expect(store.expiredRooms(0, t0 + ACTIVITY_STEP_MS + 1001, 10)).toEqual(['CCCCC']);
+    store.close();
   });
 
   it('a database from before retention gets every room’s last event as its activity', () => {

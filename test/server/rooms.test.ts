@@ -85,6 +85,52 @@ describe('room host', () => {
     expect(transport.sent.get(b)!.map((e) => e.seq)).toEqual([2, 3]);
   });
 
+  it("a room's commands of one turn go out as one broadcast before any is answered; a revocation cuts it", async () => {
+    const store = new SqliteStore(':memory:');
+    cleanups.push(() => store.close());
+    const said: string[] = [];
+    const transport: Transport = {
+      publish: (code, envelopes, before, after) =>
+        said.push(`${code} ${envelopes.map((e) => e.seq).join(',')} ${before.seq}->${after.seq}`),
+      revoke: (code, playerId) => said.push(`${code} revoke ${playerId}`),
+    };
+    let t = 0;
+    const rooms = new RoomHost({ store, clock: () => ++t, transport, logger: silentLogger });
+    const a = rooms.create(SETTINGS).code;
+    const b = rooms.create(SETTINGS).code;
+    rooms.subscribe(a);
+    rooms.subscribe(b);
+    const amy = await rooms.join(a, 'amy', false);
+    if (!amy.ok) throw new Error('amy could not join');
+    said.length = 0;
+    const answered = (p: Promise<{ ok: boolean }>, name: string) =>
+      p.then((r) => said.push(`answer ${name} ${r.ok}`));
+    // One synchronous turn: both rooms' commands reach the same group commit.
+    const answers = [
+      answered(rooms.run(a, { type: 'host:say', text: 'a1' }, HOST), 'a1'),
+      answered(rooms.run(b, { type: 'host:say', text: 'b1' }, HOST), 'b1'),
+      answered(rooms.run(a, { type: 'host:say', text: 'a2' }, HOST), 'a2'),
+      answered(rooms.run(a, { type: 'host:kick', playerId: amy.playerId }, HOST), 'kick'),
+      answered(rooms.run(a, { type: 'host:say', text: 'a3' }, HOST), 'a3'),
+      answered(rooms.run(b, { type: 'host:say', text: 'b2' }, HOST), 'b2'),
+    ];
+    await Promise.all(answers);
+    expect(said).toEqual([
+      // a's commands up to the kick together, then the revocation, then the rest of a and b.
+      `${a} 3,4,5 2->5`,
+      `${a} revoke ${amy.playerId}`,
+      `${a} 6 5->6`,
+      `${b} 2,3 1->3`,
+      ...['a1', 'b1', 'a2', 'kick', 'a3', 'b2'].map((name) => `answer ${name} true`),
+    ]);
+    // Each command still answers with its own seq, and the log is what was broadcast.
+    expect(await rooms.run(a, { type: 'host:say', text: 'a4' }, HOST)).toEqual({
+      ok: true,
+      seq: 7,
+    });
+    expect(store.load(a).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('a reloaded room marks the players the log shows connected as gone', async () => {
     const path = dbFile();
     const first = host(path);
