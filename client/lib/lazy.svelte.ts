@@ -16,7 +16,12 @@ export function lazy<T>(load: () => Promise<{ default: T }>): Lazy<T> {
     get current() {
       if (!started) {
         started = true;
-        void load().then((m) => (current = m.default));
+        // A load that fails (the network blinked, the page is being left) is tried again
+        // at the next read, by the next render that needs it.
+        load().then(
+          (m) => (current = m.default),
+          () => (started = false),
+        );
       }
       return current;
     },
