@@ -448,7 +448,16 @@ export function createHttpApp(deps: {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     // A request the router could not read (a malformed percent-escape, a bad header): the
     // client's fault, answered as such and not logged as the server's failure.
-    const status = (err as { status?: unknown } | null)?.status;
+    const { status, type } = (err ?? {}) as { status?: unknown; type?: unknown };
+    // A body over its route's limit, or one that is not JSON (express.json's errors).
+    if (type === 'entity.too.large') {
+      if (!res.headersSent) apiError(res, 413, 'too_large', 'That upload is too large.');
+      return;
+    }
+    if (type === 'entity.parse.failed') {
+      if (!res.headersSent) apiError(res, 400, 'bad_request', 'That body is not valid JSON.');
+      return;
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       if (!res.headersSent) apiError(res, 400, 'bad_request', 'That address cannot be read.');
       return;

@@ -147,6 +147,28 @@ describe('exports of a played case-3 room', () => {
     expect(await shapeless.json()).toMatchObject({ error: { code: 'bad_request' } });
     const past = await postFork(t.url, { log, at: log.events.length + 1 });
     expect(past.status).toBe(400);
+    const broken = await fetch(`${t.url}/api/forks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"log": ',
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({
+      error: { code: 'bad_request', message: 'That body is not valid JSON.' },
+    });
+  });
+
+  it('a body over the upload limit is answered 413, typed', async () => {
+    const small = await startServer({ limits: { maxRoomEvents: 1 } }); // a 2,048-byte limit
+    try {
+      const res = await postFork(small.url, { log: { events: [], pad: 'x'.repeat(4096) }, at: 1 });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({
+        error: { code: 'too_large', message: 'That upload is too large.' },
+      });
+    } finally {
+      await small.close();
+    }
   });
 });
 
