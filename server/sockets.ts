@@ -19,6 +19,7 @@ import type {
   WireName,
 } from '../shared/room/index.ts';
 import { COMMANDS, isEdgeName, isWireName, roomCommand } from '../shared/room/index.ts';
+import { isClassName } from '../shared/room/commands.ts';
 import { ROOM_LOCKED } from '../shared/room/decide.ts';
 import { FogBatch, eventsWithoutScript, fogRound, fogSeat, scriptFor, snapshotFor } from './fog.ts';
 import { forkRoom } from './fork.ts';
@@ -493,6 +494,10 @@ export function attachSockets(
       }
       const payload = parsed.data as Payload<typeof event>;
       // A command reads the socket's identity when its turn comes, not when it arrived.
+      if (isClassName(event)) {
+        // Answered by the class host (server/classes.ts): wired in by the class work.
+        return fail('internal', 'Classes are not served yet.');
+      }
       if (isEdgeName(event)) {
         const handler = edgeOwn[event] as EdgeHandler<typeof event>;
         return async () => handler(socket, payload as Payload<typeof event>, from);

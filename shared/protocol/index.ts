@@ -4,6 +4,7 @@
  */
 import type { AckKindOf, PayloadInput, WireName } from '../room/commands.ts';
 import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
+import type { ClassEnvelope, ClassState, StudentView, TableSummary } from '../class/types.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
 export const PROTOCOL_VERSION = 5;
@@ -120,6 +121,52 @@ export interface Forked {
   hostToken: string;
 }
 
+/** `class:create`: the class made; the socket is its instructor. */
+export interface ClassCreated {
+  /** Keep it (localStorage) with the code: `class:resume` with it opens the dashboard again. */
+  hostToken: string;
+  state: ClassState;
+}
+
+/** `class:join`: the student is in the class (a table comes at the next round). */
+export interface ClassJoined {
+  /** Keep it: `class:resume` with it is the same student, even after a restart. */
+  token: string;
+  view: StudentView;
+}
+
+/** `class:resume`: who the token is, and what that one sees now. */
+export type ClassResumed =
+  | { role: 'host'; state: ClassState; tables: TableSummary[] }
+  | { role: 'student'; view: StudentView };
+
+/** A class command that changed the class: the class's last seq after it. */
+export interface ClassDone {
+  seq: number;
+}
+
+/** A class command sent to every table: how many took it, and the refusals (a table may be ended). */
+export interface ClassFanned {
+  seq: number;
+  tables: number;
+  refused: { table: string; message: string }[];
+}
+
+/** `class:seat` / `class:openTable`: a fresh token of a table's room (player or host). */
+export interface ClassSeat {
+  code: string;
+  token: string;
+}
+
+export interface ClassTable {
+  code: string;
+  hostToken: string;
+}
+
+export interface ClassCohost {
+  token: string;
+}
+
 /** What each kind of acknowledgement carries (a command's kind is in its catalogue entry). */
 interface AckKinds {
   done: Done;
@@ -129,6 +176,14 @@ interface AckKinds {
   synced: Synced;
   forked: Forked;
   screenKey: ScreenKey;
+  classCreated: ClassCreated;
+  classJoined: ClassJoined;
+  classResumed: ClassResumed;
+  classDone: ClassDone;
+  classFanned: ClassFanned;
+  classSeat: ClassSeat;
+  classTable: ClassTable;
+  classCohost: ClassCohost;
 }
 
 /** The events a client may send: the catalogue's wire names. */
@@ -152,4 +207,12 @@ export interface ServerToClientEvents {
    * sockets): its token no longer works and the socket is now a watcher.
    */
   'room:revoked': (info: { code: string; reason: 'kicked' | 'left' }) => void;
+  /** A class's new events, in order, to its instructors' sockets (they fold them: evolveClass). */
+  'class:events': (batch: { code: string; events: ClassEnvelope[] }) => void;
+  /** The tables that changed, to the instructors' sockets: at most a few times a second each. */
+  'class:tables': (batch: { code: string; tables: TableSummary[] }) => void;
+  /** A student's view of the class, whenever it changes for them. */
+  'class:you': (view: StudentView) => void;
+  /** This socket's student was removed from the class: the token no longer works. */
+  'class:revoked': (info: { code: string; reason: 'kicked' }) => void;
 }

@@ -21,6 +21,7 @@ import {
 import { AUTOPLAY_MAX_SPEED, AUTOPLAY_MIN_SPEED } from '../room/autoplay-speed.ts';
 import { MAX_DEMO_STEPS } from '../room/demo-limits.ts';
 import { parseScenario, runScenario } from '../scenario.ts';
+import { CLASS_CODE_LENGTH, MAX_EXTRA_SECONDS } from '../class/types.ts';
 
 /** Room codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -81,6 +82,22 @@ export const roomCode = z
       .length(CODE_LENGTH, `A room code has ${CODE_LENGTH} characters`)
       .regex(new RegExp(`^[${CODE_ALPHABET}]+$`), 'That is not a room code'),
   );
+
+/** Class codes: 6 digits (shared/class/types.ts). */
+export const classCode = z
+  .string()
+  .max(16)
+  .transform((s) => s.replace(/\s+/g, ''))
+  .pipe(
+    z
+      .string()
+      .regex(
+        new RegExp(`^[0-9]{${CLASS_CODE_LENGTH}}$`),
+        `A class code has ${CLASS_CODE_LENGTH} digits`,
+      ),
+  );
+const QUESTION_MAX = 200;
+const CHOICE_MAX = 60;
 
 export const displayName = trimmed(NODE_NAME_MAX, 'A name');
 export const movieTitle = trimmed(VALUE_MAX, 'A movie title');
@@ -243,6 +260,22 @@ export const FIELDS = {
   }),
   /** One of the open question's choices. */
   choice: z.string().min(1).max(60),
+  /* A class's (shared/class/). */
+  classCode: classCode,
+  classTitle: roomTitle.default('Class'),
+  /** A class-wide question. */
+  questionText: trimmed(QUESTION_MAX, 'A question'),
+  /** A question's choices: 2 to 6, each one line, no two the same. */
+  choices: z
+    .array(trimmed(CHOICE_MAX, 'A choice'))
+    .min(2, 'A question needs at least 2 choices')
+    .max(6, 'A question can have at most 6 choices')
+    .refine((c) => new Set(c).size === c.length, 'Two choices are the same'),
+  optionalChoice: trimmed(CHOICE_MAX, 'A choice').optional(),
+  /** Extra seconds per turn. */
+  extraSeconds: z.number().int().min(0).max(MAX_EXTRA_SECONDS),
+  /** A table's room code, or left out for none. */
+  optionalTable: roomCode.optional(),
   /* Fields of the server's own commands (never parsed from a client). */
   connected: z.boolean(),
   /** A yes/no the server may leave out (no). */

@@ -25,7 +25,23 @@ import type { PayloadIn, PayloadOut, Shape } from '../protocol/schemas.ts';
 export type Who = 'host' | 'player' | 'system' | 'anyone';
 
 /** What an acknowledgement carries (the types are in shared/protocol/index.ts). */
-export type AckKind = 'done' | 'created' | 'joined' | 'resumed' | 'synced' | 'forked' | 'screenKey';
+export type AckKind =
+  | 'done'
+  | 'created'
+  | 'joined'
+  | 'resumed'
+  | 'synced'
+  | 'forked'
+  | 'screenKey'
+  // A class's (shared/class/): server/classes.ts answers them.
+  | 'classCreated'
+  | 'classJoined'
+  | 'classResumed'
+  | 'classDone'
+  | 'classFanned'
+  | 'classSeat'
+  | 'classTable'
+  | 'classCohost';
 
 export interface CommandSpec {
   readonly who: Who;
@@ -43,6 +59,11 @@ export interface CommandSpec {
   readonly room?: false;
   /** The server mints a fresh player id for it (`newId`): ids, like dice, stay out of shared/. */
   readonly mints?: true;
+  /**
+   * A class's command (`class:*`, shared/class/): no room decides it; the class host
+   * (server/classes.ts) does, for the socket's class identity. Always `room: false`.
+   */
+  readonly scope?: 'class';
   /** What it does, in a line (docs/PROTOCOL.md explains each with examples). */
   readonly doc: string;
 }
@@ -351,6 +372,201 @@ export const COMMANDS = {
     ack: 'done',
     doc: "Answers the demo's open question (again: changes the answer) until it is revealed.",
   },
+  /* A class (shared/class/): many tables, one instructor. `who` says whose it is in the class. */
+  'class:create': {
+    who: 'anyone',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { title: 'classTitle', settings: 'newSettings' },
+    ack: 'classCreated',
+    doc: "Creates a class (the socket becomes its instructor); `settings` are every table's.",
+  },
+  'class:join': {
+    who: 'anyone',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { code: 'classCode', name: 'name', browser: 'optionalBrowser' },
+    ack: 'classJoined',
+    doc: 'Joins a class as a student under a nickname; seated at a table at the next round.',
+  },
+  'class:resume': {
+    who: 'anyone',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { code: 'classCode', token: 'token' },
+    ack: 'classResumed',
+    doc: "Presents a class token again: the instructor's (or a co-host's), or a student's.",
+  },
+  'class:seat': {
+    who: 'player',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: {},
+    ack: 'classSeat',
+    doc: "A student's token for the seat at their table (a new one each time): open it with room:resume.",
+  },
+  'class:openTable': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { table: 'code' },
+    ack: 'classTable',
+    doc: 'A host token for one table (a new one each time): open it with room:resume, as its host.',
+  },
+  'class:startRound': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: {},
+    ack: 'classFanned',
+    doc: 'Seats the students who wait (new tables, bots in empty seats), then starts a round at every table.',
+  },
+  'class:endRound': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: {},
+    ack: 'classFanned',
+    doc: 'Ends the round being played at every table.',
+  },
+  'class:pause': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { paused: 'toggle' },
+    ack: 'classFanned',
+    doc: 'Pauses (or resumes) every table.',
+  },
+  'class:settings': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { settings: 'settings' },
+    ack: 'classFanned',
+    doc: "Every table's settings (table size, quorum, rules), from the next round on.",
+  },
+  'class:loadScenario': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { scenario: 'scenario' },
+    ack: 'classFanned',
+    doc: 'Loads one guided demo at every table.',
+  },
+  'class:ask': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { text: 'questionText', choices: 'choices', answer: 'optionalChoice' },
+    ack: 'classDone',
+    doc: 'Asks every student a question (it replaces an open one); `answer` is the right choice.',
+  },
+  'class:reveal': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: {},
+    ack: 'classDone',
+    doc: "Reveals the open question's distribution and answer; right answers score.",
+  },
+  'class:answer': {
+    who: 'player',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { choice: 'choice' },
+    ack: 'classDone',
+    doc: "A student's answer to the open question (again: changes it) until the reveal.",
+  },
+  'class:lock': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { locked: 'toggle' },
+    ack: 'classDone',
+    doc: 'Locks the class (nobody new may join) or opens it again.',
+  },
+  'class:kick': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { studentId: 'playerId' },
+    ack: 'classDone',
+    doc: 'Removes a student for good: out of their table, and the nickname cannot join again.',
+  },
+  'class:rename': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { studentId: 'playerId', name: 'name' },
+    ack: 'classDone',
+    doc: 'Renames a student (an offensive nickname), in the class and at their table.',
+  },
+  'class:extraTime': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { studentId: 'playerId', seconds: 'extraSeconds' },
+    ack: 'classDone',
+    doc: 'Gives a student extra seconds on each of their turns in turn-based rounds (0: none).',
+  },
+  'class:hideCode': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { hidden: 'toggle' },
+    ack: 'classDone',
+    doc: 'Hides (or shows) the code and join link on the projector.',
+  },
+  'class:project': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: { table: 'optionalTable' },
+    ack: 'classDone',
+    doc: "Puts one table on the projector, or (left out) the class's own screen.",
+  },
+  'class:cohost': {
+    who: 'host',
+    wire: true,
+    room: false,
+    scope: 'class',
+    payload: {},
+    ack: 'classCohost',
+    doc: 'A new co-host token: a second instructor opens the dashboard with it.',
+  },
+  'host:extraTime': {
+    who: 'host',
+    wire: true,
+    payload: { playerId: 'playerId', seconds: 'extraSeconds' },
+    ack: 'done',
+    doc: 'Gives a player extra seconds on each of their turns in turn-based rounds (0: none).',
+  },
+  'host:renamePlayer': {
+    who: 'host',
+    wire: true,
+    payload: { playerId: 'playerId', name: 'name' },
+    ack: 'done',
+    doc: 'Renames a player (an offensive name).',
+  },
   'system:step': {
     who: 'system',
     wire: false,
@@ -429,8 +645,13 @@ export type EdgeName = {
   [N in CommandName]: Catalogue[N] extends { edge: true } ? N : never;
 }[CommandName];
 
+/** A class's commands (`class:*`): the class host answers them (server/classes.ts). */
+export type ClassCommandName = {
+  [N in CommandName]: Catalogue[N] extends { scope: 'class' } ? N : never;
+}[CommandName];
+
 /** Wire commands that take the generic path: parse, pick the caller's role, the room decides. */
-export type GenericName = Exclude<WireName, EdgeName>;
+export type GenericName = Exclude<WireName, EdgeName | ClassCommandName>;
 
 /** A command's payload as a client sends it (fields with defaults may be left out). */
 export type PayloadInput<N extends CommandName> = PayloadIn<Catalogue[N]['payload']>;
@@ -460,6 +681,12 @@ export function isWireName(name: unknown): name is WireName {
 export function isEdgeName(name: WireName): name is EdgeName {
   const spec: CommandSpec = COMMANDS[name];
   return spec.edge === true;
+}
+
+/** True for a class's command (`class:*`). */
+export function isClassName(name: WireName): name is ClassCommandName {
+  const spec: CommandSpec = COMMANDS[name];
+  return spec.scope === 'class';
 }
 
 /** The names a client may send, in catalogue order. (A function: nothing runs when the module loads.) */
