@@ -11,7 +11,7 @@
  */
 
 /** The server's edge: the only files that may speak socket.io and express. */
-const SERVER_EDGE = '^server/(app|sockets|http|main)\\.ts$';
+const SERVER_EDGE = '^server/(app|sockets|class-sockets|http|main)\\.ts$';
 /** The client's connection: the only file that may import socket.io-client. */
 const CLIENT_CONNECTION = '^client/lib/connection\\.svelte\\.ts$';
 

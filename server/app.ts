@@ -18,6 +18,8 @@ import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { BotRunner, DEFAULT_BOT_BUDGET, DEFAULT_BOT_PACE_MS } from './bots.ts';
 import { AutoPlay } from './autoplay.ts';
 import { RoomHost } from './rooms.ts';
+import { ClassHost } from './classes.ts';
+import { classTransport } from './class-sockets.ts';
 import type { AppServer, RoomLines } from './sockets.ts';
 import { attachSockets, socketTransport } from './sockets.ts';
 import type { SqliteStore } from './store/sqlite.ts';
@@ -99,6 +101,7 @@ export interface App {
   io: AppServer;
   httpServer: HttpServer;
   rooms: RoomHost;
+  classes: ClassHost;
   transcripts: Transcripts;
   expiry: RoomExpiry;
   /** What each client address has spent (tests look at it). */
@@ -130,6 +133,8 @@ export function createApp(deps: AppDeps): App {
     maxBytes: deps.transcriptCacheBytes ?? DEFAULT_TRANSCRIPT_CACHE_BYTES,
     expiring,
   });
+  // The class host is made below, with the room host; the HTTP side asks it once the server runs.
+  const classRef: { host: ClassHost | null } = { host: null };
   const app = createHttpApp({
     logger,
     clientDir: deps.clientDir,
@@ -137,6 +142,10 @@ export function createApp(deps: AppDeps): App {
     exists: (code) => !expiring(code) && deps.store.hasRoom(code),
     book,
     invite: deps.invite,
+    classes: {
+      exists: (code) => classRef.host?.exists(code) ?? false,
+      gradesCsv: (code) => classRef.host?.gradesCsv(code) ?? null,
+    },
     exports: {
       store: deps.store,
       signer: LogSigner.of(deps.store),
@@ -245,11 +254,22 @@ export function createApp(deps: AppDeps): App {
     caps: limits,
   });
   retention.expiring = (code) => rooms.expiring(code);
+  // Classes (issue 11): each table is a room of `rooms`; the dashboard hears of its changes.
+  const classes = new ClassHost({
+    store: deps.store,
+    rooms,
+    clock: deps.clock,
+    logger,
+    transport: classTransport(io as unknown as Parameters<typeof classTransport>[0]),
+  });
+  classRef.host = classes;
+  rooms.listen(classes);
   attachSockets(io, rooms, {
     rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     logger,
     book,
     lines,
+    classes,
   });
   const scheduler = deps.scheduler ?? realScheduler;
   const timers = new TurnTimers({ rooms, clock: deps.clock, scheduler, logger });
@@ -281,6 +301,7 @@ export function createApp(deps: AppDeps): App {
     io,
     httpServer,
     rooms,
+    classes,
     transcripts,
     expiry,
     book,
@@ -305,6 +326,8 @@ export function createApp(deps: AppDeps): App {
       await botsStopped;
       await autoplayStopped;
       // Their presence changes (and anything else queued) reach the store before it closes.
+      classes.stop();
+      await classes.idle();
       await rooms.idle();
     },
   };

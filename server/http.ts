@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { PROTOCOL_VERSION } from '../shared/protocol/index.ts';
-import { roomCode } from '../shared/protocol/schemas.ts';
+import { classCode, roomCode } from '../shared/protocol/schemas.ts';
 import type { AddressBook, AddressRecord } from './limits.ts';
 import { requestAddress } from './limits.ts';
 import type { Logger } from './log.ts';
@@ -220,6 +220,8 @@ export function createHttpApp(deps: {
   invite?: InviteOptions;
   /** grades.csv, scenario.json, signed logs and their forks (server/exports.ts). */
   exports?: ExportDeps;
+  /** Classes (server/classes.ts): whether one exists, and its grades.csv (null: none). */
+  classes?: { exists: (code: string) => boolean; gradesCsv: (code: string) => string | null };
 }): express.Express {
   const { book, transcripts } = deps;
   const app = express();
@@ -391,6 +393,52 @@ export function createHttpApp(deps: {
     if (!deps.exists(room.code)) return unknown(res, room.from);
     // The phone opens the invite link: PUBLIC_URL or the LAN address, never the Host header.
     const { url } = inviteOf(req, room.code);
+    let svg = qrCodes.get(url);
+    if (svg === undefined) {
+      svg = await QRCode.toString(url, { type: 'svg', margin: 2 });
+      if (qrCodes.size >= QR_CACHE) qrCodes.delete(qrCodes.keys().next().value!);
+      qrCodes.set(url, svg);
+    }
+    res.type('image/svg+xml').send(svg);
+  });
+
+  /** A class code of a request, as `roomOf` does a room's (its unknown codes cost lookups too). */
+  const classOf = (req: Request, res: Response): { code: string; from: AddressRecord } | null => {
+    const parsed = classCode.safeParse(req.params.code);
+    if (!parsed.success) {
+      apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad class code.');
+      return null;
+    }
+    const from = fromOf(req);
+    if (from.lookups.empty()) {
+      tooMany(res, from.lookups, 'Too many unknown codes from your address: wait a minute.');
+      return null;
+    }
+    if (!deps.classes?.exists(parsed.data)) {
+      from.lookups.take();
+      apiError(res, 404, 'not_found', 'There is no class with that code.');
+      return null;
+    }
+    return { code: parsed.data, from };
+  };
+
+  // A class's report: one row per student per class round, the columns of a room's grades.csv.
+  app.get('/api/classes/:code/grades.csv', (req, res) => {
+    const cls = classOf(req, res);
+    if (!cls) return;
+    const csv = deps.classes!.gradesCsv(cls.code);
+    if (csv === null) return apiError(res, 404, 'not_found', 'There is no class with that code.');
+    res.setHeader('Content-Disposition', `attachment; filename="grades-class-${cls.code}.csv"`);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('text/csv; charset=utf-8').send(csv);
+  });
+
+  // The class's join QR code for the projector: the invite base (never the Host header) + /c/CODE.
+  app.get('/api/classes/:code/qr.svg', async (req, res) => {
+    const cls = classOf(req, res);
+    if (!cls) return;
+    const base = inviteBase(deps.invite ?? {}, req.socket.localPort ?? 0);
+    const url = `${base.url}/c/${cls.code}`;
     let svg = qrCodes.get(url);
     if (svg === undefined) {
       svg = await QRCode.toString(url, { type: 'svg', margin: 2 });

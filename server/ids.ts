@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { CLASS_CODE_LENGTH } from '../shared/class/types.ts';
 import { CODE_ALPHABET, CODE_LENGTH } from '../shared/protocol/schemas.ts';
 
 /* Randomness stays out of shared/: the server mints room codes, tokens, keys and player ids. */
@@ -21,3 +22,7 @@ export function newCode(): string {
   for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
   return code;
 }
+
+/** A class code: 6 digits, typed on a phone (shared/class/types.ts). */
+export const newClassCode = (): string =>
+  String(randomInt(10 ** CLASS_CODE_LENGTH)).padStart(CLASS_CODE_LENGTH, '0');

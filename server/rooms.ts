@@ -312,6 +312,17 @@ export class RoomHost {
     return key;
   }
 
+  /**
+   * A fresh token for a player already in the room, or for its host (`playerId` null),
+   * stored (hashed) before it is returned: a class hands them to its students and its
+   * instructor (server/classes.ts).
+   */
+  grantToken(code: string, role: 'host' | 'player', playerId: string | null): string {
+    const token = newToken();
+    this.deps.store.grant({ tokenHash: hashToken(token), room: code, role, playerId });
+    return token;
+  }
+
   /** What a token grants in this room, or null (unknown token, other room, player gone). */
   authenticate(code: string, token: string): Credential | null {
     const credential = this.deps.store.credential(hashToken(token));

@@ -20,6 +20,10 @@ import type {
 } from '../shared/room/index.ts';
 import { COMMANDS, isEdgeName, isWireName, roomCommand } from '../shared/room/index.ts';
 import { isClassName } from '../shared/room/commands.ts';
+import type { ClassCommandName } from '../shared/room/commands.ts';
+import type { ClassIdentity, ClassSocket } from './class-sockets.ts';
+import { classHandlers } from './class-sockets.ts';
+import type { ClassHost } from './classes.ts';
 import { ROOM_LOCKED } from '../shared/room/decide.ts';
 import { FogBatch, eventsWithoutScript, fogRound, fogSeat, scriptFor, snapshotFor } from './fog.ts';
 import { forkRoom } from './fork.ts';
@@ -38,13 +42,15 @@ export interface SocketData {
   playerId: string | null;
   /** A watcher that gave the room's screen key: it sees through the fog (server/fog.ts). */
   screen: boolean;
+  /** Who the socket is in a class (server/class-sockets.ts), apart from any room. */
+  cls: ClassIdentity | null;
 }
 
 /**
  * Who gives a command: a socket's verified identity. (Drivers — bots, timers —
  * do not come through here: they submit room commands to the room directly.)
  */
-export type Caller = SocketData;
+export type Caller = Omit<SocketData, 'cls'>;
 
 export type AppServer = Server<
   ClientToServerEvents,
@@ -139,7 +145,7 @@ export function socketTransport(io: AppServer, lines: RoomLines): Transport {
 function drop(rooms: RoomHost, socket: AppSocket, restart = false): void {
   const { code, playerId } = socket.data;
   if (code === null) return;
-  socket.data = { code: null, host: false, playerId: null, screen: false };
+  Object.assign(socket.data, { code: null, host: false, playerId: null, screen: false });
   void socket.leave(channel(code));
   if (playerId) rooms.unbindPlayer(code, playerId, restart);
   rooms.unsubscribe(code);
@@ -201,7 +207,7 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
     if (socket.data.code !== code) {
       drop(rooms, socket);
       rooms.subscribe(code);
-      socket.data = { code, host: false, playerId: null, screen: false };
+      Object.assign(socket.data, { code, host: false, playerId: null, screen: false });
     }
     const before = socket.data.playerId;
     socket.data.host = host;
@@ -401,12 +407,19 @@ export function attachSockets(
     logger: Logger;
     book: AddressBook;
     lines: RoomLines;
+    classes: ClassHost;
   },
 ): void {
   const edgeOwn = edgeHandlers(rooms, options.lines);
+  const classOwn = classHandlers(options.classes);
+  const touched = (caller: Caller) => {
+    if (caller.code !== null && caller.playerId !== null) {
+      options.classes.touched(caller.code, caller.playerId);
+    }
+  };
   const { book } = options;
   io.on('connection', (socket) => {
-    socket.data = { code: null, host: false, playerId: null, screen: false };
+    socket.data = { code: null, host: false, playerId: null, screen: false, cls: null };
     const bucket = new TokenBucket(options.rateLimit);
     // The connection is counted under this address until it closes (server/app.ts).
     const from = book.of(requestAddress(socket.request, book.limits.trustProxy));
@@ -495,8 +508,17 @@ export function attachSockets(
       const payload = parsed.data as Payload<typeof event>;
       // A command reads the socket's identity when its turn comes, not when it arrived.
       if (isClassName(event)) {
-        // Answered by the class host (server/classes.ts): wired in by the class work.
-        return fail('internal', 'Classes are not served yet.');
+        const handler = classOwn[event] as (
+          socket: ClassSocket,
+          payload: Payload<ClassCommandName>,
+          from: AddressRecord,
+        ) => Ack<unknown> | Promise<Ack<unknown>>;
+        // A class command that writes pays for its events as a room command does.
+        if (COMMANDS[event].who === 'host' && from.events.empty()) {
+          return fail('rate_limited', REFUSED.events);
+        }
+        return async () =>
+          handler(socket as unknown as ClassSocket, payload as Payload<ClassCommandName>, from);
       }
       if (isEdgeName(event)) {
         const handler = edgeOwn[event] as EdgeHandler<typeof event>;
@@ -504,7 +526,12 @@ export function attachSockets(
       }
       // A command writes events: the address pays for them once they are committed.
       if (from.events.empty()) return fail('rate_limited', REFUSED.events);
-      return () => command(rooms, socket.data, event, payload as Payload<typeof event>, meter);
+      return async () => {
+        const r = await command(rooms, socket.data, event, payload as Payload<typeof event>, meter);
+        // A seat of a class's table that acts is not idle (the dashboard's summary).
+        if (r.ok) touched(socket.data);
+        return r;
+      };
     };
 
     // A frame socket.io could not decode closes the connection; it counts as invalid too.

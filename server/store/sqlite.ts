@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Envelope } from '../../shared/room/index.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { ClassStore } from './classes.ts';
 
 /** What a token grants. Only the token's sha256 is stored, never the token. */
 export interface Credential {
@@ -102,6 +103,8 @@ export class SqliteStore {
   private readonly insertBrowser: Database.Statement<[string, string, string]>;
   private readonly selectBrowser: Database.Statement<[string, string], { player_id: string }>;
   private readonly dropTx: (room: string) => void;
+  /** Classes (server/classes.ts): their logs and tokens, in the same file. */
+  readonly classes: ClassStore;
 
   constructor(path: string, options: { durability?: Durability } = {}) {
     this.db = new Database(path);
@@ -231,6 +234,7 @@ export class SqliteStore {
       deleteEvents.run(room);
       deleteRoomRow.run(room);
     });
+    this.classes = new ClassStore(this.db);
     // Events and credential changes of one command (or of one batch) commit or fail together.
     this.appendTx = this.db.transaction((writes: readonly Write[]) => {
       const times = new Map<string, RoomTimes>();
@@ -375,6 +379,16 @@ export class SqliteStore {
   /** The players whose seat this browser (its hash) held in the room. */
   playersOfBrowser(room: string, browserHash: string): string[] {
     return this.selectBrowser.all(room, browserHash).map((r) => r.player_id);
+  }
+
+  /** A token alone, with no event: a class's fresh token for a seat or a table's host. */
+  grant(credential: Credential): void {
+    this.insertCredential.run(
+      credential.tokenHash,
+      credential.room,
+      credential.role,
+      credential.playerId,
+    );
   }
 
   credential(tokenHash: string): Credential | null {

@@ -1,0 +1,66 @@
+import type { RoomState } from '../room/types.ts';
+import type { ClassTable, TableSummary } from './types.ts';
+
+/*
+ * One table as the instructor's dashboard sees it: a few numbers folded from
+ * the table's room, small enough to send for forty tables several times a second.
+ */
+
+/** A seat with no command for this long, in a round being played, shows as idle. */
+export const IDLE_MS = 60_000;
+
+export function tableSummary(
+  table: ClassTable,
+  room: RoomState,
+  lastActive: ReadonlyMap<string, number>,
+  now: number,
+): TableSummary {
+  const round = room.round;
+  const playing = round?.status === 'playing';
+  const status: TableSummary['status'] = !round ? 'lobby' : playing ? 'playing' : 'ended';
+  const mistakes = round ? Object.values(round.stats.mistakes).reduce((a, b) => a + b, 0) : 0;
+  return {
+    code: table.code,
+    index: table.index,
+    seq: room.seq,
+    round: round?.number ?? 0,
+    status,
+    paused: room.paused,
+    turn: playing ? (round.turn?.seat ?? null) : null,
+    chosen: round ? round.paxos.chosen.map((c) => c.value) : [],
+    findings: round ? round.paxos.findings.length : 0,
+    mistakes,
+    players: room.players
+      .filter((p) => p.seat !== null)
+      .map((p) => {
+        // A player never seen acting counts from the round's start: a silent seat is idle too.
+        const last = lastActive.get(p.id) ?? round?.startedAt ?? now;
+        return {
+          seat: p.seat!,
+          name: p.name,
+          playerId: p.id,
+          bot: p.bot !== undefined,
+          connected: p.connected,
+          idle: playing && !p.bot && !room.paused && now - last >= IDLE_MS,
+        };
+      }),
+  };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) => k in b && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** Whether the dashboard must be told: anything but the seq differs. */
+export function summaryChanged(a: TableSummary | undefined, b: TableSummary): boolean {
+  if (!a) return true;
+  return !same({ ...a, seq: 0 }, { ...b, seq: 0 });
+}
