@@ -466,7 +466,7 @@ export function createHttpApp(deps: {
   const dir = deps.clientDir;
   if (dir && existsSync(join(dir, 'index.html'))) {
     // A single-page app: its routes all load index.html, served as /index.html is.
-    app.get(['/', '/r/*splat'], (req, _res, next) => {
+    app.get(['/', '/r/*splat', '/c/*splat'], (req, _res, next) => {
       req.url = '/index.html';
       next();
     });
@@ -486,6 +486,7 @@ export function createHttpApp(deps: {
     const page = (_req: Request, res: Response) => res.type('html').send(NO_CLIENT);
     app.get('/', page);
     app.get('/r/*splat', page);
+    app.get('/c/*splat', page);
   }
 
   // Anything else: a page that says so (the API's own 404 answers in JSON above).

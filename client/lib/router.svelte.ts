@@ -1,12 +1,16 @@
 /**
- * Three screens, no router library: `/`, `/r/CODE` and `/r/CODE/screen`,
+ * A few screens, no router library: `/`, `/r/CODE`, `/r/CODE/screen` and a class's `/c/CODE…`,
  * read from `location` and changed with the History API.
  */
 export type Route =
   | { name: 'home' }
   | { name: 'room'; code: string }
   | { name: 'screen'; code: string }
+  /** A class (6 digits): a student's phone, the dashboard, the projector, the report. */
+  | { name: 'class'; code: string; view: ClassView }
   | { name: 'missing'; path: string };
+
+export type ClassView = 'student' | 'host' | 'screen' | 'report';
 
 /** Room codes are shown and typed in capitals; the server checks the alphabet. */
 export function normaliseCode(text: string): string {
@@ -16,6 +20,9 @@ export function normaliseCode(text: string): string {
 export function parseRoute(path: string): Route {
   const clean = path.replace(/\/+$/, '') || '/';
   if (clean === '/') return { name: 'home' };
+  const taught = /^\/c\/(\d{6})(?:\/(host|screen|report))?$/.exec(clean);
+  if (taught)
+    return { name: 'class', code: taught[1]!, view: (taught[2] ?? 'student') as ClassView };
   const match = /^\/r\/([A-Za-z0-9]{1,16})(\/screen)?$/.exec(clean);
   if (!match) return { name: 'missing', path: clean };
   const code = normaliseCode(match[1]!);

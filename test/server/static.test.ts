@@ -99,7 +99,14 @@ describe('the built client over HTTP', () => {
 
   it('sends index.html for the app and its routes, never cached without asking', async () => {
     const html = built('index.html');
-    for (const path of ['/', '/index.html', '/r/ABCDE', '/r/ABCDE/screen']) {
+    for (const path of [
+      '/',
+      '/index.html',
+      '/r/ABCDE',
+      '/r/ABCDE/screen',
+      '/c/123456',
+      '/c/123456/host',
+    ]) {
       const br = await get(path, 'gzip, br');
       expect(br.status, path).toBe(200);
       expect(br.headers['content-type']).toMatch(/^text\/html/);
