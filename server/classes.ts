@@ -603,7 +603,10 @@ export class ClassHost implements RoomListener {
         const table = cls.state.tables.find((t) => t.code === code);
         if (!table) continue;
         const summary = tableSummary(table, state, cls.active.get(code) ?? new Map(), now);
-        if (!summaryChanged(cls.sent.get(code), summary)) continue;
+        // A new event is news (the card's count of messages, its seq); an idle scan that
+        // finds the same table again is not, unless a seat turned idle.
+        const sent = cls.sent.get(code);
+        if (sent?.seq === summary.seq && !summaryChanged(sent, summary)) continue;
         cls.sent.set(code, summary);
         out.push(summary);
       }

@@ -30,6 +30,7 @@ export function tableSummary(
     chosen: round ? round.paxos.chosen.map((c) => c.value) : [],
     findings: round ? round.paxos.findings.length : 0,
     mistakes,
+    messages: round ? round.paxos.nextMessageId - 1 : 0,
     players: room.players
       .filter((p) => p.seat !== null)
       .map((p) => {

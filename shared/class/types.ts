@@ -148,6 +148,8 @@ export interface TableSummary {
   findings: number;
   /** Wrong acceptor answers this round. */
   mistakes: number;
+  /** Paxos messages sent this round: a table that is stuck shows it. */
+  messages: number;
   players: {
     seat: string;
     name: string;

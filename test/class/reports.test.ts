@@ -170,7 +170,13 @@ describe('table summary', () => {
       );
     }
     const lobby = tableSummary(table, t.state, new Map(), t.now);
-    expect(lobby).toMatchObject({ status: 'lobby', round: 0, chosen: [], findings: 0 });
+    expect(lobby).toMatchObject({
+      status: 'lobby',
+      round: 0,
+      chosen: [],
+      findings: 0,
+      messages: 0,
+    });
     expect(lobby.players.map((p) => p.seat)).toEqual(NODES);
     t.must({ type: 'host:startRound' }, HOST);
     t.playCase3();
@@ -179,6 +185,9 @@ describe('table summary', () => {
     expect(played).toMatchObject({ status: 'playing', round: 1, findings: 0, mistakes: 0 });
     expect(played.chosen).toEqual(t.state.round!.paxos.chosen.map((c) => c.value));
     expect(played.chosen.length).toBeGreaterThan(0);
+    // Every message of the round counts (case 3 sends its requests and the replies).
+    expect(played.messages).toBe(t.state.round!.paxos.nextMessageId - 1);
+    expect(played.messages).toBeGreaterThan(10);
     expect(played.players.find((p) => p.seat === 'Amy')!.idle).toBe(true);
     const fresh = tableSummary(
       table,
