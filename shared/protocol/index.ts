@@ -7,7 +7,7 @@ import type { Envelope, RoomState, TranscriptLine } from '../room/index.ts';
 import type { ClassEnvelope, ClassState, StudentView, TableSummary } from '../class/types.ts';
 
 /** Changes whenever the wire format does. Clients send it in the handshake's `auth.protocol`. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 export const ERROR_CODES = [
   'bad_request',
