@@ -381,10 +381,22 @@ export function decideRoom(state: RoomState, command: RoomCommand, actor: Actor)
       return predict(state, (actor as { playerId: string }).playerId, command.choice);
     case 'system:fork':
       return forked(state, command.parent, command.at);
-    case 'host:extraTime':
-    case 'host:renamePlayer':
-      // Issue 11 work in progress: the rules land with their tests.
-      return fail('bad_request', 'Not available yet.');
+    case 'host:renamePlayer': {
+      const player = state.players.find((p) => p.id === command.playerId);
+      if (!player) return fail('not_found', 'No such player.');
+      const name = command.name.trim();
+      if (player.name === name) return ok();
+      if (state.players.some((p) => p.id !== player.id && sameName(p.name, name))) {
+        return fail('conflict', `Someone in this room is already called "${name}".`);
+      }
+      return ok({ type: 'playerRenamed', playerId: player.id, name });
+    }
+    case 'host:extraTime': {
+      const player = state.players.find((p) => p.id === command.playerId);
+      if (!player) return fail('not_found', 'No such player.');
+      if ((state.extraSeconds?.[player.id] ?? 0) === command.seconds) return ok();
+      return ok({ type: 'extraTimeGiven', playerId: player.id, seconds: command.seconds });
+    }
     default: {
       const never: never = command;
       throw new Error(`unknown room command ${JSON.stringify(never)}`);

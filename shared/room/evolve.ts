@@ -166,6 +166,17 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
       throw new Error('room created twice');
     case 'playerJoined':
       return { ...s, players: [...s.players, event.player] };
+    case 'playerRenamed':
+      return {
+        ...s,
+        players: s.players.map((p) => (p.id === event.playerId ? { ...p, name: event.name } : p)),
+      };
+    case 'extraTimeGiven': {
+      const extra = { ...s.extraSeconds };
+      if (event.seconds > 0) extra[event.playerId] = event.seconds;
+      else delete extra[event.playerId];
+      return { ...s, extraSeconds: extra };
+    }
     case 'playerLeft': {
       const gone = s.players.find((p) => p.id === event.playerId);
       const left = { ...s, players: s.players.filter((p) => p.id !== event.playerId) };
@@ -239,7 +250,10 @@ export function evolveRoom(state: RoomState | null, envelope: Envelope): RoomSta
     }
     case 'turnStarted':
       return withRound(s, (round) => {
-        const ms = round.rules.turnSeconds * 1000;
+        // A player the host gave extra time has that much longer on each of their turns.
+        const player = s.players.find((p) => p.seat === event.seat);
+        const extra = (player && s.extraSeconds?.[player.id]) ?? 0;
+        const ms = (round.rules.turnSeconds + extra) * 1000;
         return {
           ...round,
           turn: {

@@ -91,6 +91,11 @@ export interface RoomState {
   /** The host locked the room: nobody new may join (absent until it is locked once). */
   locked?: boolean;
   /**
+   * Extra seconds on each turn of a player, by player id (absent until the host gives any:
+   * old logs fold to the same state). WCAG 2.2.1: a student who needs longer gets it.
+   */
+  extraSeconds?: Record<string, number>;
+  /**
    * Players the host removed (kicked), until the host lets them back in: a browser that held
    * one of their seats may not join again. Absent until the first kick. Bots are not listed.
    */
@@ -126,6 +131,10 @@ export type RoomEvent =
   | { type: 'settingsChanged'; settings: RoomSettings }
   /** The host gave the room a title. */
   | { type: 'roomRenamed'; title: string }
+  /** The host renamed a player (an offensive name); a class renames its student so. */
+  | { type: 'playerRenamed'; playerId: string; name: string }
+  /** The host gave a player extra seconds on each of their turns (0: none again). */
+  | { type: 'extraTimeGiven'; playerId: string; seconds: number }
   | { type: 'roundStarted'; number: number; config: PaxosConfig; rules?: RoundRules }
   /** One engine event of the current round; `by` is the player whose command caused it. */
   | { type: 'paxos'; event: PaxosEvent; by: string | null }

@@ -192,6 +192,25 @@ describe('a class of 30 students', () => {
     stranger.close();
   });
 
+  it('a rename and extra time reach the student at their table; a name the table has is refused', async () => {
+    const s = students[1]!;
+    const id = folded.students.find((x) => x.name === s.name)!.id;
+    data(await host.emitWithAck('class:rename', { studentId: id, name: 'Student Two' }));
+    data(await host.emitWithAck('class:extraTime', { studentId: id, seconds: 30 }));
+    const room = t.server.rooms.open(s.table!.code)!;
+    const me = room.players.find((p) => p.seat === s.table!.seat)!;
+    expect(me.name).toBe('Student Two');
+    expect(room.extraSeconds?.[me.id]).toBe(30);
+    await waitFor(() => s.views.at(-1)?.name === 'Student Two', 'the phone to hear its new name');
+    s.name = 'Student Two';
+    // A neighbour's name at the same table: the table refuses, and the class stays as it was.
+    const neighbour = room.players.find((p) => p.id !== me.id && p.bot === undefined)!;
+    const before = folded.seq;
+    const clash = await host.emitWithAck('class:rename', { studentId: id, name: neighbour.name });
+    expect(errorCode(clash)).toBe('conflict');
+    expect(t.server.classes.state(code)!.seq).toBe(before);
+  });
+
   it('a kicked student is out of their table and cannot join the class again', async () => {
     const victim = students[29]!;
     const id = folded.students.find((s) => s.name === victim.name)!.id;
