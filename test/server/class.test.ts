@@ -278,3 +278,49 @@ describe('a class of 30 students', () => {
     host = await connect(t.url);
   });
 });
+
+describe('a small class with late joiners', () => {
+  it('fills a short table with bots, and late joiners take the bots’ seats at the next round, then a new table', async () => {
+    const s = await startServer();
+    const teacher = await connect(s.url);
+    const { state } = data(await teacher.emitWithAck('class:create', { settings: {} }));
+    const phones: Client[] = [];
+    const join = async (name: string) => {
+      const phone = await connect(s.url);
+      phones.push(phone);
+      data(await phone.emitWithAck('class:join', { code: state.code, name }));
+    };
+    for (const name of ['Ana', 'Bo', 'Cy']) await join(name);
+    expect(data(await teacher.emitWithAck('class:startRound', {}))).toMatchObject({ tables: 1 });
+    const first = s.server.classes.state(state.code)!.tables[0]!.code;
+    const people = (code: string) =>
+      s.server.rooms.open(code)!.players.filter((p) => p.seat !== null && p.bot === undefined);
+    const bots = (code: string) =>
+      s.server.rooms.open(code)!.players.filter((p) => p.seat !== null && p.bot !== undefined);
+    expect(people(first)).toHaveLength(3);
+    expect(bots(first)).toHaveLength(2);
+    // Four arrive during the round: they wait until the next one.
+    for (const name of ['Di', 'Ed', 'Flo', 'Gil']) await join(name);
+    expect(people(first)).toHaveLength(3);
+    expect(data(await teacher.emitWithAck('class:startRound', {}))).toMatchObject({
+      tables: 2,
+      refused: [],
+    });
+    const cls = s.server.classes.state(state.code)!;
+    const second = cls.tables[1]!.code;
+    // Two took the bots' seats of the first table; the other two opened a second, with bots.
+    expect(people(first)).toHaveLength(5);
+    expect(bots(first)).toHaveLength(0);
+    expect(people(second)).toHaveLength(2);
+    expect(bots(second)).toHaveLength(3);
+    expect(cls.students.every((st) => st.table !== null)).toBe(true);
+    expect(cls.rounds[1]).toEqual([
+      { code: first, round: 2 },
+      { code: second, round: 1 },
+    ]);
+    for (const phone of phones) phone.close();
+    teacher.close();
+    await s.close();
+    expect(s.errors).toEqual([]);
+  });
+});
