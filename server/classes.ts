@@ -409,6 +409,10 @@ export class ClassHost implements RoomListener {
     // Kept in memory while it is prepared (nobody may look at it yet).
     rooms.subscribe(table);
     try {
+      // A class's tables are locked between rounds (below): only the class seats people there.
+      if (rooms.open(table)?.locked) {
+        await rooms.run(table, { type: 'host:lock', locked: false }, HOST);
+      }
       for (const id of studentIds) {
         const student = cls.state.students.find((s) => s.id === id);
         if (!student || student.kicked || student.table !== null) continue;
@@ -457,6 +461,9 @@ export class ClassHost implements RoomListener {
           break;
         }
       }
+      // Nobody joins a table by its room code (a kicked student, a friend the link was sent
+      // to): a student's seat comes from the class. Screens and the instructor open it with tokens.
+      await rooms.run(table, { type: 'host:lock', locked: true }, HOST);
       const start = await rooms.run(table, { type: 'host:startRound' }, HOST);
       if (!start.ok) {
         refused.push({ table, message: start.error.message });

@@ -129,6 +129,17 @@ describe('a class in Chromium', { timeout: 240_000 }, () => {
     await shot(screen, 'class-projector.png');
     await shot(dash, 'class-dashboard.png');
 
+    // One table on the projector: its own screen (the table is locked to newcomers, the
+    // projector opens it with a host token of its own).
+    const card = dash.getByRole('article', { name: 'Table 1' });
+    const tableCode = (await card.locator('header .hint').textContent())!.trim();
+    await card.getByRole('button', { name: 'Project' }).click();
+    await poll(() => screen.locator('body').textContent()).toContain(tableCode);
+    await poll(() => screen.locator('body').textContent()).toContain(NAMES[0]!);
+    // The table takes nobody new: the projector invites nobody to it.
+    expect(await screen.getByText('Join on your phone').count()).toBe(0);
+    await shot(screen, 'class-projector-table.png');
+
     for (const phone of phones) await phone.context.close();
   });
 });

@@ -232,6 +232,12 @@ describe('a class of 30 students', () => {
     expect(errorCode(await again.emitWithAck('class:resume', { code, token: victim.token }))).toBe(
       'forbidden',
     );
+    // Nor at the table by its room code: a class's tables are locked to newcomers.
+    const byCode = await again.emitWithAck('room:join', {
+      code: victim.table!.code,
+      name: 'Thirty',
+    });
+    expect(errorCode(byCode)).toBe('forbidden');
     again.close();
   });
 
