@@ -81,6 +81,8 @@ describe('a class in Chromium', { timeout: 240_000 }, () => {
       await phone.page.getByText(`You: ${NAMES[i]} as`).waitFor();
     }
     await shot(phones[0]!.page, 'class-phone-table.png');
+    // A table takes nobody by its code: a student's phone offers no invite to it.
+    expect(await phones[0]!.page.getByRole('button', { name: 'Show invite' }).count()).toBe(0);
 
     // The projector, in the instructor's browser: the code huge, how many joined (no names).
     const screen = await teacher.context.newPage();
