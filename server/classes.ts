@@ -12,6 +12,7 @@ import {
   decideClass,
   foldClass,
   planSeating,
+  tableRoom,
   studentView,
   summaryChanged,
   tableSummary,
@@ -20,7 +21,7 @@ import { stampClass } from '../shared/class/evolve.ts';
 import type { ClassFanned, ErrorBody } from '../shared/protocol/index.ts';
 import type { RoomCommand, RoomSettings, RoomState } from '../shared/room/index.ts';
 import { publicLog } from '../shared/room/index.ts';
-import { freeSeat, seatNames } from '../shared/room/rules.ts';
+import { freeSeat } from '../shared/room/rules.ts';
 import { INTERNAL } from './hosted.ts';
 import type { RoomListener } from './hosted.ts';
 import { hashToken, newClassCode, newPlayerId, newToken } from './ids.ts';
@@ -141,6 +142,13 @@ export class ClassHost implements RoomListener {
     this.classes.set(state.code, cls);
     for (const t of state.tables) this.tableOf.set(t.code, state.code);
     return cls;
+  }
+
+  /** A table's committed state now, without keeping it in memory (null: it is gone). */
+  private peek(table: string): RoomState | null {
+    const room = this.deps.rooms.open(table);
+    this.deps.rooms.release(table);
+    return room;
   }
 
   /** The class's state now, or null (tests, the report). */
@@ -299,8 +307,7 @@ export class ClassHost implements RoomListener {
         error: { code: 'conflict', message: 'You sit at a table when the next round starts.' },
       };
     }
-    const room = this.deps.rooms.open(student.table);
-    this.deps.rooms.release(student.table);
+    const room = this.peek(student.table);
     if (!room?.players.some((p) => p.id === student.playerId)) {
       return {
         ok: false,
@@ -321,10 +328,9 @@ export class ClassHost implements RoomListener {
         error: { code: 'not_found', message: 'That table is not in this class.' },
       };
     }
-    if (this.deps.rooms.open(table) === null) {
+    if (this.peek(table) === null) {
       return { ok: false, error: { code: 'not_found', message: 'That table is gone.' } };
     }
-    this.deps.rooms.release(table);
     return {
       ok: true,
       data: { code: table, hostToken: this.deps.rooms.grantToken(table, 'host', null) },
@@ -357,14 +363,9 @@ export class ClassHost implements RoomListener {
       const refused: ClassFanned['refused'] = [];
       const occupied = new Map<string, { free: number; bots: number }>();
       for (const t of cls.state.tables) {
-        const room = rooms.open(t.code);
-        rooms.release(t.code);
+        const room = this.peek(t.code);
         if (!room || room.status === 'closed') continue;
-        const taken = new Set(room.players.map((p) => p.seat));
-        occupied.set(t.code, {
-          free: seatNames(room.settings.seats).filter((n) => !taken.has(n)).length,
-          bots: room.players.filter((p) => p.bot !== undefined && p.seat !== null).length,
-        });
+        occupied.set(t.code, tableRoom(room));
       }
       const plan = planSeating(cls.state, occupied);
       const opened: string[] = [];
@@ -560,8 +561,7 @@ export class ClassHost implements RoomListener {
     if (!cls) return [];
     const out: TableSummary[] = [];
     for (const t of cls.state.tables) {
-      const room = this.deps.rooms.open(t.code);
-      this.deps.rooms.release(t.code);
+      const room = this.peek(t.code);
       if (!room) continue;
       const summary = tableSummary(t, room, cls.active.get(t.code) ?? new Map(), this.deps.clock());
       cls.sent.set(t.code, summary);

@@ -265,19 +265,26 @@ export function createHttpApp(deps: {
    * malformed code, 429 once the address looked up too many unknown codes
    * (then no lookup answers, so that a probe cannot tell live codes from dead).
    */
-  const roomOf = (req: Request, res: Response): { code: string; from: AddressRecord } | null => {
-    const parsed = roomCode.safeParse(req.params.code);
-    if (!parsed.success) {
-      apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad room code.');
-      return null;
-    }
-    const from = fromOf(req);
-    if (from.lookups.empty()) {
-      tooMany(res, from.lookups, 'Too many unknown room codes from your address: wait a minute.');
-      return null;
-    }
-    return { code: parsed.data, from };
-  };
+  const codeOf =
+    (schema: typeof roomCode | typeof classCode, bad: string, tooManyUnknown: string) =>
+    (req: Request, res: Response): { code: string; from: AddressRecord } | null => {
+      const parsed = schema.safeParse(req.params.code);
+      if (!parsed.success) {
+        apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? bad);
+        return null;
+      }
+      const from = fromOf(req);
+      if (from.lookups.empty()) {
+        tooMany(res, from.lookups, tooManyUnknown);
+        return null;
+      }
+      return { code: parsed.data, from };
+    };
+  const roomOf = codeOf(
+    roomCode,
+    'Bad room code.',
+    'Too many unknown room codes from your address: wait a minute.',
+  );
 
   const unknown = (res: Response, from: AddressRecord): void => {
     from.lookups.take();
@@ -387,39 +394,37 @@ export function createHttpApp(deps: {
   });
 
   const qrCodes = new Map<string, string>();
-  app.get('/api/rooms/:code/qr.svg', async (req, res) => {
-    const room = roomOf(req, res);
-    if (!room) return;
-    if (!deps.exists(room.code)) return unknown(res, room.from);
-    // The phone opens the invite link: PUBLIC_URL or the LAN address, never the Host header.
-    const { url } = inviteOf(req, room.code);
+  /** A join link's QR code, made once per link (a room's and a class's never change). */
+  const qrSvg = async (url: string): Promise<string> => {
     let svg = qrCodes.get(url);
     if (svg === undefined) {
       svg = await QRCode.toString(url, { type: 'svg', margin: 2 });
       if (qrCodes.size >= QR_CACHE) qrCodes.delete(qrCodes.keys().next().value!);
       qrCodes.set(url, svg);
     }
-    res.type('image/svg+xml').send(svg);
+    return svg;
+  };
+  app.get('/api/rooms/:code/qr.svg', async (req, res) => {
+    const room = roomOf(req, res);
+    if (!room) return;
+    if (!deps.exists(room.code)) return unknown(res, room.from);
+    // The phone opens the invite link: PUBLIC_URL or the LAN address, never the Host header.
+    const { url } = inviteOf(req, room.code);
+    res.type('image/svg+xml').send(await qrSvg(url));
   });
 
   /** A class code of a request, as `roomOf` does a room's (its unknown codes cost lookups too). */
+  const classCodeOf = codeOf(
+    classCode,
+    'Bad class code.',
+    'Too many unknown codes from your address: wait a minute.',
+  );
   const classOf = (req: Request, res: Response): { code: string; from: AddressRecord } | null => {
-    const parsed = classCode.safeParse(req.params.code);
-    if (!parsed.success) {
-      apiError(res, 400, 'bad_request', parsed.error.issues[0]?.message ?? 'Bad class code.');
-      return null;
-    }
-    const from = fromOf(req);
-    if (from.lookups.empty()) {
-      tooMany(res, from.lookups, 'Too many unknown codes from your address: wait a minute.');
-      return null;
-    }
-    if (!deps.classes?.exists(parsed.data)) {
-      from.lookups.take();
-      apiError(res, 404, 'not_found', 'There is no class with that code.');
-      return null;
-    }
-    return { code: parsed.data, from };
+    const cls = classCodeOf(req, res);
+    if (!cls || deps.classes?.exists(cls.code)) return cls;
+    cls.from.lookups.take();
+    apiError(res, 404, 'not_found', 'There is no class with that code.');
+    return null;
   };
 
   // A class's report: one row per student per class round, the columns of a room's grades.csv.
@@ -439,13 +444,7 @@ export function createHttpApp(deps: {
     if (!cls) return;
     const base = inviteBase(deps.invite ?? {}, req.socket.localPort ?? 0);
     const url = `${base.url}/c/${cls.code}`;
-    let svg = qrCodes.get(url);
-    if (svg === undefined) {
-      svg = await QRCode.toString(url, { type: 'svg', margin: 2 });
-      if (qrCodes.size >= QR_CACHE) qrCodes.delete(qrCodes.keys().next().value!);
-      qrCodes.set(url, svg);
-    }
-    res.type('image/svg+xml').send(svg);
+    res.type('image/svg+xml').send(await qrSvg(url));
   });
 
   if (deps.exports) {

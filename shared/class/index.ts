@@ -3,7 +3,7 @@ export { nicknameKey } from './names.ts';
 export { evolveClass, foldClass, openQuestion } from './evolve.ts';
 export { decideClass } from './decide.ts';
 export type { ClassActor, ClassCommand, ClassDecision } from './decide.ts';
-export { planSeating, botsNeeded, balancedSizes } from './seating.ts';
+export { planSeating, botsNeeded, balancedSizes, tableRoom } from './seating.ts';
 export type { SeatingPlan } from './seating.ts';
 export { studentView, questionTally } from './view.ts';
 export { tableSummary, summaryChanged, IDLE_MS } from './summary.ts';

@@ -1,3 +1,5 @@
+import { seatNames } from '../room/rules.ts';
+import type { RoomState } from '../room/types.ts';
 import type { ClassState } from './types.ts';
 
 /*
@@ -26,6 +28,15 @@ export function balancedSizes(n: number, size: number): number[] {
   const base = Math.floor(n / tables);
   const extra = n % tables;
   return Array.from({ length: tables }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+/** What a table has for people next round: its free seats, and its bots' (a person replaces a bot). */
+export function tableRoom(room: RoomState): { free: number; bots: number } {
+  const taken = new Set(room.players.map((p) => p.seat));
+  return {
+    free: seatNames(room.settings.seats).filter((n) => !taken.has(n)).length,
+    bots: room.players.filter((p) => p.bot !== undefined && p.seat !== null).length,
+  };
 }
 
 export function planSeating(
