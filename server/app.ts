@@ -23,12 +23,16 @@ import { classTransport } from './class-sockets.ts';
 import type { AppServer, RoomLines } from './sockets.ts';
 import { attachSockets, socketTransport } from './sockets.ts';
 import type { SqliteStore } from './store/sqlite.ts';
+import type { Cluster } from './cluster/cluster.ts';
 import type { Scheduler } from './timers.ts';
 import { TurnTimers, realScheduler } from './timers.ts';
 import { Transcripts } from './transcripts.ts';
 
 export interface AppDeps {
+  /** The store; in cluster mode, this process's copy of the cluster's log. */
   store: SqliteStore;
+  /** Cluster mode (REDIS_URL): started, its log read into `store` (server/cluster/). */
+  cluster?: Cluster;
   /** Milliseconds since the epoch; stamps every event's `at`. */
   clock: () => number;
   logger?: Logger;
@@ -252,7 +256,9 @@ export function createApp(deps: AppDeps): App {
     transport: socketTransport(io, lines),
     logger,
     caps: limits,
+    ...(deps.cluster ? { cluster: { log: deps.cluster.log, link: deps.cluster } } : {}),
   });
+  deps.cluster?.attach(rooms);
   retention.expiring = (code) => rooms.expiring(code);
   // Classes (issue 11): each table is a room of `rooms`; the dashboard hears of its changes.
   const classes = new ClassHost({
@@ -294,7 +300,8 @@ export function createApp(deps: AppDeps): App {
     logger,
     retention: { ...DEFAULT_RETENTION, ...deps.retention },
   });
-  expiry.start();
+  // Retention deletes from this process's SQLite file: in cluster mode rooms are kept (README).
+  if (!deps.cluster) expiry.start();
 
   return {
     app,

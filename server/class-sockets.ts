@@ -125,6 +125,13 @@ export function classHandlers(classes: ClassHost): { [E in ClassCommandName]: Ha
 
   return {
     'class:create': (socket, { title, settings }, from) => {
+      // A class's log and tokens live in this process's SQLite file (server/store/classes.ts).
+      if (classes.clustered) {
+        return fail(
+          'conflict',
+          'Classes need the single-process server; this one runs as a cluster.',
+        );
+      }
       if (!from.roomsCreated.take()) return fail('rate_limited', ROOMS);
       const { hostToken, state } = classes.create(title, settings);
       bind(socket, state.code, 'host', null);

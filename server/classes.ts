@@ -109,6 +109,11 @@ export class ClassHost implements RoomListener {
     this.scan.unref();
   }
 
+  /** Cluster mode: classes are refused (their log is this process's SQLite file). */
+  get clustered(): boolean {
+    return this.deps.rooms.clustered;
+  }
+
   /** Stops the class host's timers (the server closes). */
   stop(): void {
     clearInterval(this.scan);
@@ -370,7 +375,7 @@ export class ClassHost implements RoomListener {
       const plan = planSeating(cls.state, occupied);
       const opened: string[] = [];
       for (let i = 0; i < plan.newTables; i++) {
-        const table = rooms.create(cls.state.settings).code;
+        const table = (await rooms.create(cls.state.settings)).code;
         const r = this.apply(cls, { type: 'tableOpened', code: table }, SYSTEM);
         if (!r.ok) throw new Error(`opening table ${table}: ${r.error.message}`);
         opened.push(table);

@@ -1,7 +1,7 @@
 import type { ErrorBody } from '../shared/protocol/index.ts';
 import type { Actor, Envelope, RoomCommand, RoomState } from '../shared/room/index.ts';
 import type { RoundStart } from './caps.ts';
-import type { Credential } from './store/sqlite.ts';
+import type { Credential, Write } from './store/sqlite.ts';
 
 /*
  * The room host's records (server/rooms.ts) and the two interfaces it talks
@@ -48,10 +48,11 @@ export interface Submission {
   /** Told how many events the command wrote, once they are committed (the edge's per-address budget). */
   meter: ((events: number) => void) | undefined;
   /**
-   * A refusal of the server's own, asked in queue order just before the engine decides, on
-   * the state the command would be decided on (a join from a removed player's browser).
+   * A join's browser (its hash): refused, in queue order just before the engine decides, when
+   * it held the seat of a player the host removed. Data, not a check, so that a join can be
+   * forwarded to the process that owns the room (cluster mode).
    */
-  guard?: ((latest: RoomState) => ErrorBody | null) | undefined;
+  browserHash?: string | undefined;
   resolve: (result: RunResult) => void;
 }
 
@@ -107,3 +108,54 @@ export const newHosted = (
   connections: new Map(),
   roundStart,
 });
+
+/**
+ * Where a room's writes become durable, and then readable in the store the room host reads
+ * (`SqliteStore`). One process: the SQLite file itself (server/commit.ts). Cluster mode: a
+ * fenced append to Redis, then the process's own copy of the log (server/cluster/).
+ */
+export interface RoomLog {
+  /**
+   * A group commit's writes, in order: the indexes of those that did not commit (a write that
+   * failed fails the writes of its room queued after it). Once it returns or resolves, the
+   * committed ones are in the store.
+   */
+  commit(writes: readonly Write[]): Set<number> | Promise<Set<number>>;
+  /** A new room's first write; false when the code was taken meanwhile (another process). */
+  create(write: Write): Promise<boolean>;
+  setScreenKey(room: string, keyHash: string): Promise<void>;
+  addBrowser(room: string, browserHash: string, playerId: string): Promise<void>;
+}
+
+/** What the room host asks of the cluster (server/cluster/), in cluster mode only. */
+export interface ClusterLink {
+  /**
+   * Who decides the room's commands now: this process ('here': it holds the room's lease,
+   * taking it if nobody does, and has read the log to its end), or the id of the owner.
+   */
+  route(code: string): Promise<'here' | { owner: string }>;
+  /** Whether this process holds the room's lease now (its drivers run only where it does). */
+  owns(code: string): boolean;
+  /**
+   * Runs the command on the owner; resolves once the owner committed it AND this process
+   * has folded and broadcast its events (so an ack never overtakes its broadcast).
+   * `unreachable`: the owner was not there to receive it (it did not run).
+   */
+  forward(
+    owner: string,
+    request: Forwarded,
+  ): Promise<(RunResult & { events?: number }) | 'unreachable'>;
+  /** Resolves once this process has read every write made before it was called. */
+  barrier(): Promise<void>;
+  /** The room left this process's memory: its lease (if held) goes. */
+  released(code: string): void;
+}
+
+/** A command sent to the process that owns its room. */
+export interface Forwarded {
+  code: string;
+  command: RoomCommand;
+  actor: Actor;
+  grant?: Credential | undefined;
+  browserHash?: string | undefined;
+}

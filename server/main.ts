@@ -23,6 +23,9 @@
 // Retention (server/expiry.ts): ROOM_IDLE_HOURS (336: a room no person acted in for 14 days
 // is deleted, log and tokens), ROOM_CLOSED_HOURS (48 after host:close), EXPIRY_SWEEP_MINUTES
 // (10). TRANSCRIPT_CACHE_MB (64): memory for cached transcripts (server/transcripts.ts).
+// Cluster mode (server/cluster/, README "Running on several processes"): REDIS_URL
+// (redis://host:port or a unix socket's path) and LEASE_MS (3000: how long a room's owner
+// may be silent before another process takes the room over).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -34,6 +37,7 @@ import { createLogger, logFormat } from './log.ts';
 import { readLimits } from './limits.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { SqliteStore } from './store/sqlite.ts';
+import { Cluster } from './cluster/cluster.ts';
 
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
@@ -60,12 +64,31 @@ const logger = await createLogger(logFormat(env, process.stdout.isTTY === true),
   level: env.LOG_LEVEL?.trim() || 'info',
 });
 
-mkdirSync(dataDir, { recursive: true });
-const store = new SqliteStore(join(dataDir, 'movie-night.db'), {
-  durability: env.DURABILITY === 'full' ? 'full' : 'normal',
-});
+const durability = env.DURABILITY === 'full' ? 'full' : 'normal';
+const redisUrl = env.REDIS_URL?.trim() || undefined;
+// Cluster mode: Redis holds the log; this process keeps its own copy in memory, read from
+// Redis at start (server/cluster/cluster.ts). Otherwise the SQLite file in DATA_DIR.
+let store: SqliteStore;
+let cluster: Cluster | undefined;
+if (redisUrl) {
+  store = new SqliteStore(':memory:');
+  cluster = new Cluster({
+    url: redisUrl,
+    store,
+    logger,
+    durability,
+    leaseMs: number('LEASE_MS', 3000),
+    // Tests only (test/cluster): a slow reader of the log, to show acks wait for broadcasts.
+    readDelayMs: Number(env.CLUSTER_READ_DELAY_MS ?? 0),
+  });
+  await cluster.start();
+} else {
+  mkdirSync(dataDir, { recursive: true });
+  store = new SqliteStore(join(dataDir, 'movie-night.db'), { durability });
+}
 const server = createApp({
   store,
+  ...(cluster ? { cluster } : {}),
   clock: () => Date.now(),
   logger,
   invite: { publicUrl, listenHost: host },
@@ -127,6 +150,7 @@ async function stop(signal: string): Promise<void> {
   logger.info(`${signal}: closing`, { event: 'stopping', signal });
   try {
     await server.close();
+    await cluster?.close();
     store.close();
     process.exit(0);
   } catch (err) {

@@ -12,8 +12,17 @@ import { foldInSlices } from './fold.ts';
 import type { Caps, RoundStart } from './caps.ts';
 import { overCap, roundStartAfter } from './caps.ts';
 import type { Committed } from './commit.ts';
-import { GroupCommit } from './commit.ts';
-import type { Hosted, InFlight, RoomListener, RunResult, Submission, Transport } from './hosted.ts';
+import { GroupCommit, sqliteLog } from './commit.ts';
+import type {
+  ClusterLink,
+  Hosted,
+  InFlight,
+  RoomListener,
+  RoomLog,
+  RunResult,
+  Submission,
+  Transport,
+} from './hosted.ts';
 import { INTERNAL, newHosted } from './hosted.ts';
 import { hashBrowser, hashToken, newCode, newPlayerId, newScreenKey, newToken } from './ids.ts';
 import type { Logger } from './log.ts';
@@ -22,13 +31,15 @@ import type { Credential, CredentialChange, SqliteStore } from './store/sqlite.t
 export type { RoomListener, RunResult, Transport } from './hosted.ts';
 export { hashToken, newPlayerId, newToken } from './ids.ts';
 
-/** A room's committed commands of one group commit not broadcast yet: their events, in order. */
+/** A room's committed commands not broadcast yet: their events, in order. */
 interface Outgoing {
   /** The room's committed state before the first of them. */
   before: RoomState;
   envelopes: Envelope[];
-  /** The last of them (its state is the room's after them all). */
-  last: InFlight;
+  /** The room's state after them all. */
+  after: RoomState;
+  /** The players the last of them took away (their tokens are revoked). */
+  gone: InFlight['gone'];
 }
 
 /** What one group commit did to a room. */
@@ -41,6 +52,12 @@ interface Touched {
 /** A client that is this many events behind gets a snapshot instead of the events. */
 export const SYNC_LIMIT = 500;
 const SYSTEM: Actor = { role: 'system' };
+/** Cluster mode: how long a command waits for another process to take over a room whose owner is gone. */
+const UNREACHABLE_WAIT_MS = 15_000;
+const UNREACHABLE: ErrorBody = {
+  code: 'internal',
+  message: 'The server that holds this room does not answer; nothing changed. Try again.',
+};
 const NO_CAPS: Caps = { maxRoundEvents: Infinity, maxRoomEvents: Infinity };
 /** The refusal of a join from a browser that held the seat of a player the host removed. */
 const REMOVED: ErrorBody = {
@@ -70,6 +87,8 @@ export class RoomHost {
   /** Rooms being deleted by retention: they answer as if they never were. */
   private readonly gone = new Set<string>();
   private readonly caps: Caps;
+  private readonly log: RoomLog;
+  private readonly cluster: ClusterLink | null;
 
   constructor(
     private readonly deps: {
@@ -79,10 +98,22 @@ export class RoomHost {
       logger: Logger;
       /** The caps on a round's and a room's events (none when absent). */
       caps?: Caps;
+      /**
+       * Cluster mode (server/cluster/): writes go to Redis (`log`), `store` is this process's
+       * copy of the log, and a room's commands are decided by the process that owns it.
+       */
+      cluster?: { log: RoomLog; link: ClusterLink };
     },
   ) {
     this.caps = deps.caps ?? NO_CAPS;
-    this.commits = new GroupCommit(deps.store, deps.logger, (batch) => this.settle(batch));
+    this.log = deps.cluster?.log ?? sqliteLog(deps.store, deps.logger);
+    this.cluster = deps.cluster?.link ?? null;
+    this.commits = new GroupCommit(this.log, deps.logger, (batch) => this.settle(batch));
+  }
+
+  /** Whether rooms are shared with other processes (server/cluster/). */
+  get clustered(): boolean {
+    return this.cluster !== null;
   }
 
   /** Adds a listener of every room's committed changes (timers, bots). */
@@ -91,6 +122,8 @@ export class RoomHost {
   }
 
   private tell(code: string, state: RoomState, person: boolean): void {
+    // In cluster mode the room's drivers run on the process that owns it, and only there.
+    if (this.cluster && !this.cluster.owns(code)) return;
     for (const listener of this.listeners) {
       try {
         listener.changed(code, state, person);
@@ -106,6 +139,8 @@ export class RoomHost {
    * is logged and skipped.
    */
   resumeLive(): void {
+    // In cluster mode live rooms are taken over by whichever process finds them unowned.
+    if (this.cluster) return;
     for (const code of this.deps.store.liveRooms()) {
       try {
         this.hosted(code);
@@ -141,9 +176,11 @@ export class RoomHost {
    * was in memory), or null if there is no such room. The room stays in
    * memory until released, like one `open` loaded.
    */
-  preload(code: string): Promise<number | null> {
-    if (this.rooms.has(code)) return Promise.resolve(0);
-    if (this.gone.has(code)) return Promise.resolve(null);
+  async preload(code: string): Promise<number | null> {
+    // In cluster mode, first read what other processes wrote up to now (a room, a token).
+    if (this.cluster) await this.cluster.barrier();
+    if (this.rooms.has(code)) return 0;
+    if (this.gone.has(code)) return null;
     let loading = this.loading.get(code);
     if (!loading) {
       loading = this.fold(code).finally(() => this.loading.delete(code));
@@ -169,6 +206,11 @@ export class RoomHost {
   private adopt(code: string, state: RoomState, start: RoundStart | null): Hosted {
     const hosted = newHosted(code, state, start);
     this.rooms.set(code, hosted);
+    // In cluster mode other processes may hold its players' sockets: presence stays as logged.
+    if (this.cluster) {
+      this.tell(code, state, false);
+      return hosted;
+    }
     // Nobody is connected to a room that was not in memory: the log may say
     // otherwise after a crash, so the system says they left — as a restart,
     // which keeps a turn of theirs for them. Bots have no socket: they stay.
@@ -196,28 +238,35 @@ export class RoomHost {
     return code;
   }
 
-  create(settings: RoomSettings): {
+  async create(settings: RoomSettings): Promise<{
     code: string;
     hostToken: string;
     screenKey: string;
     state: RoomState;
-  } {
-    const code = this.freeCode();
-    const hostToken = newToken();
-    const screenKey = newScreenKey();
-    const envelope: Envelope = {
-      seq: 1,
-      at: this.deps.clock(),
-      event: { type: 'roomCreated', code, settings },
-    };
-    const state = evolveRoom(null, envelope);
-    // A new code has nothing queued: its first event can commit on its own, now.
-    this.deps.store.append(code, [envelope], {
-      grant: { tokenHash: hashToken(hostToken), room: code, role: 'host', playerId: null },
-      screenKeyHash: hashToken(screenKey),
-    });
-    this.rooms.set(code, newHosted(code, state));
-    return { code, hostToken, screenKey, state };
+  }> {
+    for (let tries = 1; ; tries++) {
+      const code = this.freeCode();
+      const hostToken = newToken();
+      const screenKey = newScreenKey();
+      const envelope: Envelope = {
+        seq: 1,
+        at: this.deps.clock(),
+        event: { type: 'roomCreated', code, settings },
+      };
+      const state = evolveRoom(null, envelope);
+      const change: CredentialChange = {
+        grant: { tokenHash: hashToken(hostToken), room: code, role: 'host', playerId: null },
+        screenKeyHash: hashToken(screenKey),
+      };
+      // A new code has nothing queued: its first event commits on its own, now. Another
+      // process may have taken the code meanwhile (cluster mode): then another code.
+      if (!(await this.log.create({ room: code, envelopes: [envelope], change }))) {
+        if (tries >= 10) throw new Error('no free room code after 10 tries');
+        continue;
+      }
+      this.rooms.set(code, newHosted(code, state));
+      return { code, hostToken, screenKey, state };
+    }
   }
 
   /**
@@ -231,6 +280,16 @@ export class RoomHost {
   ):
     | { ok: true; code: string; hostToken: string; state: RoomState }
     | { ok: false; error: ErrorBody } {
+    if (this.cluster) {
+      return {
+        ok: false,
+        error: {
+          code: 'conflict',
+          message:
+            'Forks and imported logs need the single-process server; this one runs as a cluster.',
+        },
+      };
+    }
     const code = this.freeCode();
     const built = build(code, this.deps.clock());
     if (!built.ok) return built;
@@ -281,23 +340,22 @@ export class RoomHost {
       playerId,
       ...(browserHash === undefined ? {} : { browserHash }),
     };
-    // Kick means gone: a browser that held a removed player's seat waits for the host's consent.
-    const guard =
-      browserHash === undefined
-        ? undefined
-        : (latest: RoomState): ErrorBody | null => {
-            const removed = new Set(latest.removed?.map((r) => r.playerId));
-            if (removed.size === 0) return null;
-            const held = this.deps.store.playersOfBrowser(code, browserHash);
-            return held.some((id) => removed.has(id)) ? REMOVED : null;
-          };
-    const result = await this.run(code, command, SYSTEM, grant, undefined, guard);
+    const result = await this.run(code, command, SYSTEM, grant, undefined, browserHash);
     return result.ok ? { ok: true, playerId, token } : result;
   }
 
   /** A socket of this browser now holds the player's seat (a resume): remembered for kicks. */
-  noteBrowser(code: string, playerId: string, browser: string): void {
-    this.deps.store.addBrowser(code, hashBrowser(code, browser), playerId);
+  noteBrowser(code: string, playerId: string, browser: string): Promise<void> {
+    return this.log.addBrowser(code, hashBrowser(code, browser), playerId);
+  }
+
+  /** Kick means gone: a browser that held a removed player's seat waits for the host's consent. */
+  private barred(hosted: Hosted, browserHash: string | undefined): ErrorBody | null {
+    if (browserHash === undefined) return null;
+    const removed = new Set(hosted.latest.removed?.map((r) => r.playerId));
+    if (removed.size === 0) return null;
+    const held = this.deps.store.playersOfBrowser(hosted.code, browserHash);
+    return held.some((id) => removed.has(id)) ? REMOVED : null;
   }
 
   /** Whether `key` is the room's screen key now. */
@@ -306,16 +364,16 @@ export class RoomHost {
   }
 
   /** A new screen key for the room, stored (hashed) before it is returned; the old one is dead. */
-  newScreenKey(code: string): string {
+  async newScreenKey(code: string): Promise<string> {
     const key = newScreenKey();
-    this.deps.store.setScreenKey(code, hashToken(key));
+    await this.log.setScreenKey(code, hashToken(key));
     return key;
   }
 
   /**
    * A fresh token for a player already in the room, or for its host (`playerId` null),
    * stored (hashed) before it is returned: a class hands them to its students and its
-   * instructor (server/classes.ts).
+   * instructor (server/classes.ts). Single-process only, as classes are.
    */
   grantToken(code: string, role: 'host' | 'player', playerId: string | null): string {
     const token = newToken();
@@ -350,7 +408,7 @@ export class RoomHost {
     actor: Actor,
     grant?: Credential,
     meter?: (events: number) => void,
-    guard?: (latest: RoomState) => ErrorBody | null,
+    browserHash?: string,
   ): Promise<RunResult> {
     let hosted: Hosted | null;
     try {
@@ -366,10 +424,49 @@ export class RoomHost {
       return Promise.resolve({ ok: false, error: { code: 'not_found', message: 'No such room.' } });
     }
     const room = hosted;
-    return new Promise((resolve) => {
-      room.queue.push({ command, actor, grant, meter, guard, resolve });
-      this.drain(room);
-    });
+    const here = () =>
+      new Promise<RunResult>((resolve) => {
+        room.queue.push({ command, actor, grant, meter, browserHash, resolve });
+        this.drain(room);
+      });
+    if (!this.cluster) return here();
+    return this.routed(this.cluster, { code, command, actor, grant, browserHash }, here, meter);
+  }
+
+  /**
+   * Cluster mode: the command runs here if this process owns the room (or takes it, nobody
+   * holding it), else on its owner. An owner that is gone (it did not receive the command)
+   * is waited out until its lease ends and another process, maybe this one, takes the room.
+   */
+  private async routed(
+    cluster: ClusterLink,
+    request: Parameters<ClusterLink['forward']>[1],
+    here: () => Promise<RunResult>,
+    meter: ((events: number) => void) | undefined,
+  ): Promise<RunResult> {
+    const { code } = request;
+    try {
+      const deadline = Date.now() + UNREACHABLE_WAIT_MS;
+      for (;;) {
+        const route = await cluster.route(code);
+        if (route === 'here') return await here();
+        const result = await cluster.forward(route.owner, request);
+        if (result !== 'unreachable') {
+          if (result.ok) meter?.(result.events ?? 0);
+          return result.ok ? { ok: true, seq: result.seq } : { ok: false, error: result.error };
+        }
+        if (Date.now() > deadline) return { ok: false, error: UNREACHABLE };
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } catch (err) {
+      this.deps.logger.error(`room ${code}: routing ${request.command.type} failed`, err, {
+        room: code,
+        event: request.command.type,
+      });
+      return { ok: false, error: INTERNAL };
+    } finally {
+      this.release(code);
+    }
   }
 
   /** Decides the room's queued commands one after the other, in order. */
@@ -388,10 +485,10 @@ export class RoomHost {
   /** The only place a command is decided, stamped and folded; then it goes to the group commit. */
   private decide(
     hosted: Hosted,
-    { command, actor, grant, meter, guard, resolve }: Submission,
+    { command, actor, grant, meter, browserHash, resolve }: Submission,
   ): void {
     try {
-      const barred = guard?.(hosted.latest);
+      const barred = this.barred(hosted, browserHash);
       if (barred) return resolve({ ok: false, error: barred });
       const result = execute(hosted.latest, command, actor, this.deps.clock());
       if (!result.ok) return resolve(result);
@@ -453,9 +550,10 @@ export class RoomHost {
       if (write.envelopes.length === 0) continue;
       seen.changed = true;
       seen.person ||= tag.person;
-      seen.out ??= { before, envelopes: [], last: tag };
+      seen.out ??= { before, envelopes: [], after: tag.state, gone: [] };
       for (const envelope of write.envelopes) seen.out.envelopes.push(envelope);
-      seen.out.last = tag;
+      seen.out.after = tag.state;
+      seen.out.gone = tag.gone;
       if (tag.gone.length > 0) {
         this.fanOut(hosted, seen.out);
         seen.out = null;
@@ -491,10 +589,10 @@ export class RoomHost {
   }
 
   /** Telling others cannot undo a committed command: a failure here is logged, not answered. */
-  private fanOut(hosted: Hosted, { before, envelopes, last }: Outgoing): void {
+  private fanOut(hosted: Hosted, { before, envelopes, after, gone }: Outgoing): void {
     try {
-      this.deps.transport.publish(hosted.code, envelopes, before, last.state);
-      for (const { playerId, reason } of last.gone) {
+      this.deps.transport.publish(hosted.code, envelopes, before, after);
+      for (const { playerId, reason } of gone) {
         hosted.connections.delete(playerId);
         this.deps.transport.revoke(hosted.code, playerId, reason);
       }
@@ -504,6 +602,58 @@ export class RoomHost {
         event: 'publish',
       });
     }
+  }
+
+  /**
+   * Cluster mode: events another process committed to a room, now in this process's store,
+   * in order. A room in memory here folds them and broadcasts them to its sockets here, as
+   * `settle` does for its own (revocations included).
+   */
+  follow(code: string, envelopes: Envelope[]): void {
+    const hosted = this.rooms.get(code);
+    if (!hosted || envelopes.length === 0) return;
+    try {
+      const before = hosted.state;
+      if (envelopes[0]!.seq !== before.seq + 1) {
+        // Not the next events (this process's own commit of the room is not settled yet: the
+        // lease moved in between): the copy starts again from the store, which holds them all.
+        // Its sockets see the seq jump and catch up with room:sync.
+        this.deps.logger.error(
+          `room ${code}: events from ${envelopes[0]!.seq} after seq ${before.seq}`,
+          undefined,
+          { room: code },
+        );
+        hosted.state = foldRoom(this.deps.store.load(code));
+        if (hosted.pending === 0) hosted.latest = hosted.state;
+        return;
+      }
+      let after = before;
+      for (const envelope of envelopes) after = evolveRoom(after, envelope);
+      hosted.state = after;
+      if (hosted.pending === 0) hosted.latest = after;
+      hosted.roundStart = roundStartAfter(hosted.roundStart, envelopes);
+      const gone = envelopes.flatMap((e) => (e.event.type === 'playerLeft' ? [e.event] : []));
+      this.fanOut(hosted, { before, envelopes, after, gone });
+    } catch (err) {
+      this.deps.logger.error(`room ${code}: following it failed`, err, { room: code });
+    }
+  }
+
+  /**
+   * Cluster mode: this process now owns the room (its store holds the log to its end): what
+   * the next command is decided on is the stored state, and its drivers start here.
+   */
+  takeOver(code: string): void {
+    const hosted = this.hosted(code);
+    if (!hosted) return;
+    if (hosted.pending === 0) hosted.latest = hosted.state;
+    this.tell(code, hosted.state, false);
+  }
+
+  /** Cluster mode: the room's lease went elsewhere; its drivers stop here. */
+  lost(code: string): void {
+    if (!this.rooms.has(code)) return;
+    for (const listener of this.listeners) listener.released(code);
   }
 
   /** The events after `since` while they are few, else a snapshot to start again from. */
@@ -538,6 +688,7 @@ export class RoomHost {
     if (this.listeners.some((l) => l.holds(code))) return;
     this.rooms.delete(code);
     for (const listener of this.listeners) listener.released(code);
+    this.cluster?.released(code);
   }
 
   /** A socket now sits for this player; the first one makes the player connected. */

@@ -257,7 +257,7 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
   return {
     'room:create': async (socket, { settings }, from) => {
       if (!from.roomsCreated.take()) return fail('rate_limited', REFUSED.rooms);
-      const { code, hostToken, screenKey } = rooms.create(settings);
+      const { code, hostToken, screenKey } = await rooms.create(settings);
       return {
         ok: true,
         data: { ...(await adopt(socket, code, true, null)), hostToken, screenKey },
@@ -296,7 +296,7 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
           : await adopt(socket, code, same && socket.data.host, credential.playerId);
       // Every browser that held a seat is remembered with it: a kick bars them all.
       if (credential.playerId !== null && browser !== undefined) {
-        rooms.noteBrowser(code, credential.playerId, browser);
+        await rooms.noteBrowser(code, credential.playerId, browser);
       }
       return { ok: true, data };
     },
@@ -320,7 +320,7 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
       const { code, host } = socket.data;
       if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
       if (!host) return fail('forbidden', 'Only the host can do that.');
-      const screenKey = rooms.newScreenKey(code);
+      const screenKey = await rooms.newScreenKey(code);
       const screens = [...(socket.nsp.adapter.rooms.get(channel(code)) ?? [])]
         .map((id) => socket.nsp.sockets.get(id))
         .filter((s): s is AppSocket => s?.data.code === code && s.data.screen);

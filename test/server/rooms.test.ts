@@ -53,8 +53,8 @@ describe('room host', () => {
   it('commits the commands of one turn together, and a broken room fails only its own', async () => {
     const path = dbFile();
     const { store, transport, rooms } = host(path);
-    const a = rooms.create(SETTINGS).code;
-    const b = rooms.create(SETTINGS).code;
+    const a = (await rooms.create(SETTINGS)).code;
+    const b = (await rooms.create(SETTINGS)).code;
     // Someone looks at both rooms, so they stay in memory.
     rooms.subscribe(a);
     rooms.subscribe(b);
@@ -96,8 +96,8 @@ describe('room host', () => {
     };
     let t = 0;
     const rooms = new RoomHost({ store, clock: () => ++t, transport, logger: silentLogger });
-    const a = rooms.create(SETTINGS).code;
-    const b = rooms.create(SETTINGS).code;
+    const a = (await rooms.create(SETTINGS)).code;
+    const b = (await rooms.create(SETTINGS)).code;
     rooms.subscribe(a);
     rooms.subscribe(b);
     const amy = await rooms.join(a, 'amy', false);
@@ -134,7 +134,7 @@ describe('room host', () => {
   it('a reloaded room marks the players the log shows connected as gone', async () => {
     const path = dbFile();
     const first = host(path);
-    const code = first.rooms.create(SETTINGS).code;
+    const code = (await first.rooms.create(SETTINGS)).code;
     first.rooms.subscribe(code);
     for (const name of ['amy', 'ben']) {
       expect((await first.rooms.join(code, name, false)).ok).toBe(true);
@@ -154,7 +154,7 @@ describe('room host', () => {
 
   it('sync sends up to 500 missed events, and a snapshot past that', async () => {
     const { rooms } = host(':memory:');
-    const code = rooms.create(SETTINGS).code;
+    const code = (await rooms.create(SETTINGS)).code;
     rooms.subscribe(code);
     const said = [];
     for (let i = 0; i < 600; i++)
@@ -171,7 +171,7 @@ describe('room host', () => {
 
   it('a room leaves memory when nobody looks and nothing is queued', async () => {
     const { rooms } = host(':memory:');
-    const code = rooms.create(SETTINGS).code;
+    const code = (await rooms.create(SETTINGS)).code;
     rooms.subscribe(code);
     const said = rooms.run(code, { type: 'host:say', text: 'x' }, HOST);
     rooms.unsubscribe(code);
@@ -183,7 +183,7 @@ describe('room host', () => {
 
   it("a room's queue decides in submission order, also for a command a listener submits while the room settles", async () => {
     const { rooms, store } = host(':memory:');
-    const code = rooms.create(SETTINGS).code;
+    const code = (await rooms.create(SETTINGS)).code;
     rooms.subscribe(code);
     const answers: Promise<unknown>[] = [];
     let once = true;

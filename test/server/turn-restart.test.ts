@@ -97,7 +97,7 @@ describe('a restart in a turn-based round', () => {
       valueRule: 'seed' as const,
       rules: { ...DEFAULT_RULES, ...RULES },
     };
-    const code = rooms.create(settings).code;
+    const code = (await rooms.create(settings)).code;
     rooms.subscribe(code);
     const amy = await rooms.join(code, 'amy', false);
     const ben = await rooms.join(code, 'ben', false);

@@ -1,0 +1,593 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Envelope } from '../../shared/room/index.ts';
+import type { ClusterLink, Forwarded, RoomLog, RunResult } from '../hosted.ts';
+import { INTERNAL } from '../hosted.ts';
+import type { Logger } from '../log.ts';
+import type { Credential, Durability, SqliteStore, Write } from '../store/sqlite.ts';
+
+/*
+ * Cluster mode (REDIS_URL): any number of server processes serve the same rooms. Redis holds
+ * what is durable: ONE stream of every write (`mnp:log`: a room's events with their token
+ * changes, screen keys, browsers), each room's last seq, and each room's lease. Every process
+ * reads the whole stream, in order, into its own SQLite copy (the `store` the rest of the
+ * server reads, unchanged), and a room in memory here folds what other processes wrote and
+ * broadcasts it to its sockets here, fog of war and revocations included. A room's commands
+ * are decided by the one process that holds its lease; the others forward them there. Every
+ * append is fenced inside Redis by the lease and the room's seq, so an owner that lost its
+ * lease (paused, partitioned) cannot write. docs/ARCHITECTURE.md "Several processes" says why.
+ */
+
+const STREAM = 'mnp:log';
+const seqKey = (code: string) => `mnp:seq:${code}`;
+const leaseKey = (code: string) => `mnp:lease:${code}`;
+const epochKey = (code: string) => `mnp:epoch:${code}`;
+const inbox = (process: string) => `mnp:proc:${process}`;
+
+/** A write of the stream: what every process applies to its store, in stream order. */
+type Op =
+  | { t: 'w'; by: string; write: Write }
+  | { t: 'key'; room: string; keyHash: string }
+  | { t: 'browser'; room: string; browserHash: string; playerId: string }
+  | { t: 'grant'; credential: Credential };
+
+/** Fenced append: the room's lease must be the caller's, and the log must end where it says. */
+const APPEND = `
+if ARGV[1] == '' or redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return redis.error_reply('FENCED lease')
+end
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if cur ~= tonumber(ARGV[2]) then
+  return redis.error_reply('FENCED seq ' .. cur)
+end
+redis.call('SET', KEYS[1], ARGV[3])
+return redis.call('XADD', KEYS[3], '*', 'op', ARGV[4])`;
+
+/**
+ * Takes the room's lease if nobody holds it: {1, lease, seq}; held: {0, holder, ttl}; a room
+ * that does not exist (and is not being created): {2}. A lease is `process:epoch`.
+ */
+const ACQUIRE = `
+local cur = redis.call('GET', KEYS[1])
+if cur then return {0, cur, redis.call('PTTL', KEYS[1])} end
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return {2, '', 0} end
+local value = ARGV[1] .. ':' .. redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
+return {1, value, tonumber(redis.call('GET', KEYS[3]) or '0')}`;
+
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** A pipeline with the scripts above. */
+interface Pipe {
+  mnpAppend(...args: (string | number)[]): Pipe;
+  mnpRenew(...args: (string | number)[]): Pipe;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+type ClusterRedis = Redis & {
+  mnpAppend(...args: (string | number)[]): Promise<string>;
+  mnpAcquire(...args: (string | number)[]): Promise<[number, string, number]>;
+  mnpRenew(...args: (string | number)[]): Promise<number>;
+  mnpRelease(...args: (string | number)[]): Promise<number>;
+};
+
+/** What the cluster drives in the room host (server/rooms.ts). */
+export interface ClusterRooms {
+  run(
+    code: string,
+    command: Forwarded['command'],
+    actor: Forwarded['actor'],
+    grant?: Credential,
+    meter?: (events: number) => void,
+    browserHash?: string,
+  ): Promise<RunResult>;
+  follow(code: string, envelopes: Envelope[]): void;
+  takeOver(code: string): void;
+  lost(code: string): void;
+}
+
+type Message =
+  | ({ k: 'req'; id: number; from: string } & Forwarded)
+  | { k: 'res'; id: number; result: RunResult; events: number };
+
+/** A stream id as two numbers, comparable. */
+const idOf = (id: string): [number, number] => {
+  const dash = id.indexOf('-');
+  return [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
+};
+const atLeast = (a: [number, number], b: [number, number]) =>
+  a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1]);
+
+export interface ClusterOptions {
+  /** `redis://host:port` or a unix socket's path. */
+  url: string;
+  /** This process's copy of the log: the store the rest of the server reads. */
+  store: SqliteStore;
+  logger: Logger;
+  /** How long a room's lease lasts unless renewed [3000 ms]; renewed every third of it. */
+  leaseMs?: number;
+  /** Redis's AOF: fsync every second (normal) or at every write (full). */
+  durability?: Durability;
+  /**
+   * Fault injection for tests: what this process reads of the log waits this long before
+   * it is applied (a slow reader: the answers of forwarded commands then come first).
+   */
+  readDelayMs?: number;
+}
+
+const connect = (url: string): Redis => {
+  const options = { maxRetriesPerRequest: null, enableAutoPipelining: false } as const;
+  return url.startsWith('redis://') || url.startsWith('rediss://')
+    ? new Redis(url, options)
+    : new Redis({ ...options, path: url });
+};
+
+/**
+ * This process's membership of the cluster: its Redis connections (commands; the stream's
+ * reader, which blocks; pub/sub for forwarded commands), the leases it holds, and its copy.
+ */
+export class Cluster implements ClusterLink {
+  readonly id = randomBytes(6).toString('hex');
+  private readonly cmd: ClusterRedis;
+  private readonly reader: Redis;
+  private readonly sub: Redis;
+  private readonly leaseMs: number;
+  private rooms: ClusterRooms | null = null;
+  /** Leases held: room -> `process:epoch`. */
+  private readonly leases = new Map<string, string>();
+  /** Owners seen elsewhere, until about when their lease ends. */
+  private readonly owners = new Map<string, { owner: string; until: number }>();
+  /** Takeovers in progress (one per room). */
+  private readonly taking = new Map<string, Promise<'here' | { owner: string }>>();
+  /** The last stream entry applied to the store. */
+  private applied: [number, number] = [0, 0];
+  private lastId = '0-0';
+  /** Waiting for the store to reach a stream entry. */
+  private idWaiters: { id: [number, number]; resolve: () => void }[] = [];
+  /** Each room's last seq in the store, and who waits for a seq. */
+  private readonly seqs = new Map<string, number>();
+  private seqWaiters: { code: string; seq: number; resolve: () => void }[] = [];
+  /** Forwarded commands waiting for their answer. */
+  private readonly pending = new Map<
+    number,
+    { code: string; owner: string; answer: (m: Extract<Message, { k: 'res' }> | null) => void }
+  >();
+  private nextId = 1;
+  private closed = false;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ClusterOptions) {
+    this.leaseMs = options.leaseMs ?? 3000;
+    this.cmd = connect(options.url) as ClusterRedis;
+    this.cmd.defineCommand('mnpAppend', { numberOfKeys: 3, lua: APPEND });
+    this.cmd.defineCommand('mnpAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    this.cmd.defineCommand('mnpRenew', { numberOfKeys: 1, lua: RENEW });
+    this.cmd.defineCommand('mnpRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.reader = connect(options.url);
+    this.sub = connect(options.url);
+    for (const r of [this.cmd, this.reader, this.sub]) {
+      r.on('error', (err: Error) => {
+        if (!this.closed) options.logger.error('redis', err);
+      });
+    }
+  }
+
+  /**
+   * Joins the cluster: Redis's AOF set as durability asks, the stream read into the store
+   * to its end, the inbox subscribed. Then the room host may be attached and the server listen.
+   */
+  async start(): Promise<void> {
+    const { logger, durability } = this.options;
+    try {
+      await this.cmd.config('SET', 'appendonly', 'yes');
+      await this.cmd.config('SET', 'appendfsync', durability === 'full' ? 'always' : 'everysec');
+    } catch (err) {
+      // A managed Redis may forbid CONFIG: then its own persistence settings stand.
+      logger.error('redis: could not turn AOF on (CONFIG SET); check its persistence', err);
+    }
+    // The server's signing secret is the cluster's (an export signed by one process opens on all).
+    const secret = randomBytes(32).toString('hex');
+    await this.cmd.set('mnp:secret:log-signature', secret, 'NX');
+    const shared = (await this.cmd.get('mnp:secret:log-signature'))!;
+    this.options.store.secret('log-signature', () => Buffer.from(shared, 'hex'));
+    for (;;) {
+      const batch = await this.reader.xread('COUNT', 5000, 'STREAMS', STREAM, this.lastId);
+      const entries = batch?.[0]?.[1] ?? [];
+      if (entries.length === 0) break;
+      this.apply(entries);
+    }
+    await this.sub.subscribe(inbox(this.id));
+    this.sub.on('message', (_channel: string, text: string) => this.receive(text));
+    this.reading = this.read();
+    this.timer = setInterval(() => void this.tick(), Math.max(50, this.leaseMs / 3));
+  }
+
+  /** The room host this process serves; forwarded commands and others' events go to it. */
+  attach(rooms: ClusterRooms): void {
+    this.rooms = rooms;
+  }
+
+  /** The log as the room host writes it (server/hosted.ts `RoomLog`). */
+  readonly log: RoomLog = {
+    commit: (writes) => this.commit(writes),
+    create: (write) => this.create(write),
+    setScreenKey: (room, keyHash) => this.append({ t: 'key', room, keyHash }),
+    addBrowser: (room, browserHash, playerId) =>
+      this.append({ t: 'browser', room, browserHash, playerId }),
+  };
+
+  owns(code: string): boolean {
+    return this.leases.has(code);
+  }
+
+  async route(code: string): Promise<'here' | { owner: string }> {
+    if (this.leases.has(code)) return 'here';
+    const known = this.owners.get(code);
+    if (known && known.until > Date.now()) return { owner: known.owner };
+    let taking = this.taking.get(code);
+    if (!taking) {
+      taking = this.acquire(code, true).finally(() => this.taking.delete(code));
+      this.taking.set(code, taking);
+    }
+    return taking;
+  }
+
+  /** Tries to take the room's lease; once taken, reads the log to its end and takes it over. */
+  private async acquire(code: string, mustExist: boolean): Promise<'here' | { owner: string }> {
+    const [taken, value, n] = await this.cmd.mnpAcquire(
+      leaseKey(code),
+      epochKey(code),
+      seqKey(code),
+      this.id,
+      this.leaseMs,
+      mustExist ? '1' : '0',
+    );
+    if (taken === 0) {
+      const owner = value.slice(0, value.lastIndexOf(':'));
+      if (owner === this.id) {
+        // Ours from before (a lease we thought lost): let it go, then try again.
+        await this.cmd.mnpRelease(leaseKey(code), value);
+        return this.acquire(code, mustExist);
+      }
+      this.owners.set(code, { owner, until: Date.now() + Math.min(Math.max(n, 0), 1000) });
+      return { owner };
+    }
+    if (taken === 2) throw new Error(`room ${code} is not in the cluster's log`);
+    await this.seen(code, n);
+    this.leases.set(code, value);
+    this.owners.delete(code);
+    if (mustExist) this.rooms?.takeOver(code);
+    return 'here';
+  }
+
+  async forward(
+    owner: string,
+    request: Forwarded,
+  ): Promise<(RunResult & { events?: number }) | 'unreachable'> {
+    const id = this.nextId++;
+    const message: Message = { k: 'req', id, from: this.id, ...request };
+    // Answered, or given up on: when the owner's lease ends first (it died or paused with the
+    // command: `tick` looks), or after a long while.
+    const answered = new Promise<Extract<Message, { k: 'res' }> | null>((resolve) => {
+      const timeout = setTimeout(() => this.pending.get(id)?.answer(null), 30_000);
+      this.pending.set(id, {
+        code: request.code,
+        owner,
+        answer: (m) => {
+          clearTimeout(timeout);
+          this.pending.delete(id);
+          resolve(m);
+        },
+      });
+    });
+    const receivers = await this.cmd.publish(inbox(owner), JSON.stringify(message));
+    if (receivers === 0) {
+      // Nobody listens there: that process is gone. Its lease runs out; then someone takes over.
+      this.pending.get(id)?.answer(null);
+      this.owners.delete(request.code);
+      return 'unreachable';
+    }
+    const reply = await answered;
+    if (!reply) {
+      this.owners.delete(request.code);
+      return {
+        ok: false,
+        error: {
+          code: 'internal',
+          message:
+            'The server that holds this room did not answer in time. Look at the room before trying again.',
+        },
+      };
+    }
+    // The ack waits for the command's own events to be folded and broadcast here.
+    if (reply.result.ok) await this.seen(request.code, reply.result.seq);
+    return { ...reply.result, events: reply.events };
+  }
+
+  barrier(): Promise<void> {
+    return this.cmd.xrevrange(STREAM, '+', '-', 'COUNT', 1).then((last) => {
+      const id = last[0]?.[0];
+      return id === undefined ? undefined : this.reach(idOf(id));
+    });
+  }
+
+  released(code: string): void {
+    const value = this.leases.get(code);
+    if (value === undefined) return;
+    this.leases.delete(code);
+    this.cmd.mnpRelease(leaseKey(code), value).catch((err: unknown) => {
+      this.options.logger.error(`room ${code}: releasing its lease failed`, err, { room: code });
+    });
+  }
+
+  /** Every lease let go and the connections closed (the server stops). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    const held = [...this.leases];
+    this.leases.clear();
+    await Promise.all(
+      held.map(([code, value]) => this.cmd.mnpRelease(leaseKey(code), value).catch(() => 0)),
+    );
+    this.closed = true;
+    this.reader.disconnect();
+    this.sub.disconnect();
+    await this.reading;
+    await this.cmd.quit().catch(() => undefined);
+  }
+
+  private async commit(writes: readonly Write[]): Promise<Set<number>> {
+    const pipe = this.cmd.pipeline() as unknown as Pipe;
+    const sent: number[] = [];
+    writes.forEach((write, i) => {
+      const first = write.envelopes[0];
+      const last = write.envelopes.at(-1);
+      if (!first || !last) return;
+      sent.push(i);
+      const op: Op = { t: 'w', by: this.id, write };
+      pipe.mnpAppend(
+        seqKey(write.room),
+        leaseKey(write.room),
+        STREAM,
+        this.leases.get(write.room) ?? '',
+        first.seq - 1,
+        last.seq,
+        JSON.stringify(op),
+      );
+    });
+    const failed = new Set<number>();
+    if (sent.length === 0) return failed;
+    const results = (await pipe.exec()) ?? [];
+    let newest: [number, number] | null = null;
+    sent.forEach((i, k) => {
+      const [err, id] = results[k] ?? [new Error('no answer')];
+      const room = writes[i]!.room;
+      if (err) {
+        failed.add(i);
+        const why = String(err.message);
+        // Another process holds the room now; or this one is behind its log (never, but safe).
+        if (why.startsWith('FENCED lease')) this.lose(room);
+        else if (why.startsWith('FENCED seq')) this.released(room);
+        else this.options.logger.error(`room ${room}: append failed`, err, { room });
+        return;
+      }
+      newest = idOf(id as string);
+    });
+    // The room's writes after a failed one were decided on top of it: the fence refused them too.
+    if (newest) await this.reach(newest);
+    return failed;
+  }
+
+  private async create(write: Write): Promise<boolean> {
+    const route = await this.acquire(write.room, false);
+    if (route !== 'here') return false;
+    const failed = await this.commit([write]);
+    if (failed.size === 0) return true;
+    this.released(write.room);
+    return false;
+  }
+
+  /** An op without a room's fence (screen keys, browsers): durable, then in the store. */
+  private async append(op: Op): Promise<void> {
+    const id = await this.cmd.xadd(STREAM, '*', 'op', JSON.stringify(op));
+    await this.reach(idOf(id!));
+  }
+
+  /** The lease went elsewhere: the room's drivers stop here and its commands go there. */
+  private lose(code: string): void {
+    if (!this.leases.delete(code)) return;
+    this.options.logger.error(`room ${code}: lost its lease`, undefined, { room: code });
+    this.rooms?.lost(code);
+  }
+
+  /** Renews the leases held; takes over live rooms that nobody holds (their owner died). */
+  private async tick(): Promise<void> {
+    try {
+      const held = [...this.leases];
+      if (held.length > 0) {
+        const pipe = this.cmd.pipeline() as unknown as Pipe;
+        for (const [code, value] of held) pipe.mnpRenew(leaseKey(code), value, this.leaseMs);
+        const results = (await pipe.exec()) ?? [];
+        held.forEach(([code, value], i) => {
+          const [err, renewed] = results[i] ?? [null, 0];
+          if (!err && renewed === 0 && this.leases.get(code) === value) this.lose(code);
+        });
+      }
+      // Forwarded commands whose owner lost its lease meanwhile will not be answered.
+      const waiting = [...this.pending.values()];
+      if (waiting.length > 0) {
+        const codes = [...new Set(waiting.map((p) => p.code))];
+        const holders = await Promise.all(codes.map((code) => this.cmd.get(leaseKey(code))));
+        const holder = new Map(codes.map((code, i) => [code, holders[i] ?? '']));
+        for (const p of waiting) {
+          if (!holder.get(p.code)!.startsWith(`${p.owner}:`)) p.answer(null);
+        }
+      }
+      const live = this.options.store.liveRooms().filter((code) => !this.leases.has(code));
+      if (live.length === 0) return;
+      const exists = await Promise.all(live.map((code) => this.cmd.exists(leaseKey(code))));
+      for (const [i, code] of live.entries()) {
+        if (exists[i] === 0 && !this.taking.has(code)) await this.route(code);
+      }
+    } catch (err) {
+      if (!this.closed) this.options.logger.error('cluster: renewing leases failed', err);
+    }
+  }
+
+  /** Reads the stream as it grows, for as long as the process is in the cluster. */
+  private async read(): Promise<void> {
+    while (!this.closed) {
+      try {
+        const batch = await this.reader.xread(
+          'COUNT',
+          5000,
+          'BLOCK',
+          0,
+          'STREAMS',
+          STREAM,
+          this.lastId,
+        );
+        const entries = batch?.[0]?.[1];
+        const delay = this.options.readDelayMs ?? 0;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (entries && entries.length > 0) this.apply(entries);
+      } catch (err) {
+        if (this.closed) return;
+        this.options.logger.error('cluster: reading the log failed', err);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /**
+   * Stream entries, in order, into the store; the events other processes wrote go to the
+   * room host (folded and broadcast here); then whoever waited for them hears, acks last.
+   */
+  private apply(entries: [id: string, fields: string[]][]): void {
+    const { store, logger } = this.options;
+    const others = new Map<string, Envelope[]>();
+    let writes: Write[] = [];
+    const flush = () => {
+      if (writes.length === 0) return;
+      try {
+        store.appendBatch(writes);
+      } catch (err) {
+        // Applied one by one, so one bad write (a bug) does not hide the others.
+        for (const w of writes) {
+          try {
+            store.appendBatch([w]);
+          } catch (inner) {
+            logger.error(`room ${w.room}: applying the cluster's log failed`, inner, {
+              room: w.room,
+            });
+          }
+        }
+        logger.error(`cluster: a batch of ${writes.length} writes applied one by one`, err);
+      }
+      writes = [];
+    };
+    for (const [id, fields] of entries) {
+      this.lastId = id;
+      let op: Op;
+      try {
+        op = JSON.parse(fields[1] ?? 'null') as Op;
+      } catch (err) {
+        logger.error(`cluster: entry ${id} is not JSON`, err);
+        continue;
+      }
+      if (op.t === 'w') {
+        writes.push(op.write);
+        const last = op.write.envelopes.at(-1);
+        if (last) this.seqs.set(op.write.room, last.seq);
+        if (op.by !== this.id) {
+          const list = others.get(op.write.room) ?? [];
+          for (const e of op.write.envelopes) list.push(e);
+          others.set(op.write.room, list);
+        }
+        continue;
+      }
+      flush();
+      try {
+        if (op.t === 'key') store.setScreenKey(op.room, op.keyHash);
+        else if (op.t === 'browser') store.addBrowser(op.room, op.browserHash, op.playerId);
+        else store.grant(op.credential);
+      } catch (err) {
+        logger.error(`cluster: applying entry ${id} failed`, err);
+      }
+    }
+    flush();
+    if (entries.length > 0) this.applied = idOf(this.lastId);
+    for (const [code, envelopes] of others) this.rooms?.follow(code, envelopes);
+    if (this.seqWaiters.length > 0) {
+      const waiting = this.seqWaiters;
+      this.seqWaiters = [];
+      for (const w of waiting) {
+        if (this.seqOf(w.code) >= w.seq) w.resolve();
+        else this.seqWaiters.push(w);
+      }
+    }
+    if (this.idWaiters.length > 0) {
+      const waiting = this.idWaiters;
+      this.idWaiters = [];
+      for (const w of waiting) {
+        if (atLeast(this.applied, w.id)) w.resolve();
+        else this.idWaiters.push(w);
+      }
+    }
+  }
+
+  private seqOf(code: string): number {
+    let seq = this.seqs.get(code);
+    if (seq === undefined) {
+      seq = this.options.store.lastSeq(code);
+      this.seqs.set(code, seq);
+    }
+    return seq;
+  }
+
+  /** Resolves once the store holds the room's log up to `seq` (and this process followed it). */
+  private seen(code: string, seq: number): Promise<void> {
+    if (this.seqOf(code) >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.seqWaiters.push({ code, seq, resolve }));
+  }
+
+  /** Resolves once the store holds the stream up to `id`. */
+  private reach(id: [number, number]): Promise<void> {
+    if (atLeast(this.applied, id)) return Promise.resolve();
+    return new Promise((resolve) => this.idWaiters.push({ id, resolve }));
+  }
+
+  /** A forwarded command (run here, answered to its process) or the answer to one of ours. */
+  private receive(text: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(text) as Message;
+    } catch (err) {
+      this.options.logger.error('cluster: a message that is not JSON', err);
+      return;
+    }
+    if (message.k === 'res') {
+      this.pending.get(message.id)?.answer(message);
+      return;
+    }
+    const rooms = this.rooms;
+    if (!rooms) return;
+    const { id, from, code, command, actor, grant, browserHash } = message;
+    let events = 0;
+    rooms
+      .run(code, command, actor, grant, (n) => (events = n), browserHash)
+      .catch((): RunResult => ({ ok: false, error: INTERNAL }))
+      .then((result) => {
+        const reply: Message = { k: 'res', id, result, events };
+        return this.cmd.publish(inbox(from), JSON.stringify(reply));
+      })
+      .catch((err: unknown) => this.options.logger.error('cluster: answering failed', err));
+  }
+}
