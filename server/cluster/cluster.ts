@@ -204,6 +204,11 @@ export class Cluster implements ClusterLink {
       this.apply(entries);
     }
     await this.sub.subscribe(inbox(this.id));
+    // Pub/sub forgets what was in flight when the connection to Redis broke: the forwarded
+    // commands still waiting then will not be answered (they may or may not have run).
+    this.sub.on('close', () => {
+      for (const p of [...this.pending.values()]) p.answer(null);
+    });
     this.sub.on('message', (_channel: string, text: string) => this.receive(text));
     this.reading = this.read();
     this.timer = setInterval(() => void this.tick(), Math.max(50, this.leaseMs / 3));

@@ -1,15 +1,19 @@
 // Two server processes over one Redis: players on either play the seed's case 3 and see the
-// golden transcript; every ack comes after its own broadcast; a kick on one reaches the other.
+// golden transcript; every ack comes after its own broadcast; a kick on one reaches the other;
+// fog is filtered where the socket is; a seeded fuzz from both ends where the log's fold does.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/index.ts';
+import { prng } from '../../shared/prng.ts';
 import type { Envelope } from '../../shared/room/index.ts';
+import { foldRoom } from '../../shared/room/index.ts';
 import { asRoomStep, seedCase } from '../room/case3.ts';
 import type { Client } from '../server/helpers.ts';
 import {
   SEED_SETTINGS,
   connect,
   data,
+  listen,
   record,
   roomLog,
   untyped,
@@ -128,6 +132,96 @@ describe('a room on two processes', () => {
       }
       host.disconnect();
       ben.disconnect();
+    },
+  );
+
+  it(
+    'fog of war is filtered on the process that holds the socket',
+    { timeout: 30_000 },
+    async () => {
+      const host = await connect(a.url);
+      const settings = { rules: { visibility: 'fog' as const, endWhenChosen: false } };
+      const created = data(await host.emitWithAck('room:create', { settings }));
+      const code = created.identity.code;
+      const players: Client[] = [];
+      for (const [i, name] of ['amy', 'ben', 'cal', 'dan', 'eva'].entries()) {
+        const socket = await connect(i < 2 ? a.url : b.url);
+        data(await socket.emitWithAck('room:join', { code, name }));
+        players.push(socket);
+      }
+      const [amy, , cal] = players as [Client, Client, Client];
+      const screen = await connect(b.url);
+      data(await screen.emitWithAck('room:watch', { code, key: created.screenKey }));
+      const calHeard = listen(cal);
+      const screenHeard = listen(screen);
+      data(await host.emitWithAck('host:startRound', {}));
+      data(await amy.emitWithAck('node:newProposal', { value: 'Tampopo' }));
+      let seq = 0;
+      for (const to of ['Amy', 'Ben'] as const) {
+        seq = data(await amy.emitWithAck('node:promiseRequest', { to })).seq;
+      }
+      await waitFor(() => calHeard.views.at(-1)?.state.seq === seq, 'Cal to get the last view');
+      await waitFor(() => screenHeard.events.at(-1)?.seq === seq, 'the screen to catch up');
+      // Cal, on the process that does not own the room, gets views, never Amy's movie.
+      expect(calHeard.events).toEqual([]);
+      expect(calHeard.text.join('\n')).not.toContain('Tampopo');
+      // The projector with the screen key, on the same process, sees everything.
+      expect(screenHeard.views).toEqual([]);
+      expect(screenHeard.text.join('\n')).toContain('Tampopo');
+      for (const s of [host, screen, ...players]) s.disconnect();
+    },
+  );
+
+  it(
+    'a seeded fuzz of commands from both processes ends where the fold of the log does',
+    { timeout: 60_000 },
+    async () => {
+      const rng = prng(Number(process.env.FUZZ_SEED ?? 20261202));
+      const pick = <T>(list: readonly T[]): T => rng.pick(list);
+      const host = await connect(a.url);
+      const settings = { rules: { endWhenChosen: false } };
+      const code = data(await host.emitWithAck('room:create', { settings })).identity.code;
+      const players: Client[] = [];
+      for (const [i, name] of ['amy', 'ben', 'cal', 'dan', 'eva'].entries()) {
+        const socket = await connect(i % 2 === 0 ? b.url : a.url);
+        data(await socket.emitWithAck('room:join', { code, name }));
+        players.push(socket);
+      }
+      data(await host.emitWithAck('host:startRound', {}));
+      const seats = ['Amy', 'Ben', 'Cal', 'Dan', 'Eva'] as const;
+      const movies = ['Heat', 'Dune', 'Alien', 'Barbie'];
+      const sent: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        const r = rng.next();
+        if (r < 0.04) sent.push(host.emitWithAck('host:endRound', {}));
+        else if (r < 0.1) sent.push(host.emitWithAck('host:startRound', {}));
+        else if (r < 0.14) sent.push(host.emitWithAck('host:say', { text: `note ${i}` }));
+        else {
+          const p = untyped(pick(players));
+          const kind = pick(['newProposal', 'promiseRequest', 'acceptRequest', 'propose'] as const);
+          const payload =
+            kind === 'newProposal'
+              ? { value: pick(movies) }
+              : kind === 'propose'
+                ? { value: pick(movies), to: [pick(seats), pick(seats), pick(seats)] }
+                : { to: pick(seats) };
+          sent.push(p.emitWithAck(`node:${kind}`, payload));
+        }
+        // Waves of commands in flight from both processes at once.
+        if (i % 20 === 19) await Promise.all(sent.splice(0));
+      }
+      await Promise.all(sent);
+      const log = await roomLog(a.url, code);
+      const folded = foldRoom(log);
+      expect(log.length).toBeGreaterThan(50);
+      for (const server of [a, b]) {
+        const watcher = await connect(server.url);
+        const { snapshot } = data(await watcher.emitWithAck('room:watch', { code }));
+        expect(snapshot.state).toEqual(folded);
+        expect(await roomLog(server.url, code)).toEqual(log);
+        watcher.disconnect();
+      }
+      for (const s of [host, ...players]) s.disconnect();
     },
   );
 });
