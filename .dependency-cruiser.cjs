@@ -41,6 +41,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/(@types/)?better-sqlite3/' },
     },
     {
+      name: 'redis-in-the-cluster',
+      comment: 'Cluster mode (server/cluster/) is the only place that talks to Redis.',
+      severity: 'error',
+      from: { path: '^(shared|server|client)/', pathNot: '^server/cluster/' },
+      to: { path: '(^|/)node_modules/ioredis/' },
+    },
+    {
       name: 'components-never-import-the-socket',
       comment:
         'Svelte components render and call methods of state classes; they never import socket.io-client.',

@@ -52,10 +52,12 @@ export class Load {
   private readonly rooms: Room[] = [];
   private readonly bots: Bot[] = [];
   private window: [number, number] = [Infinity, Infinity];
+  private opened = 0;
   readonly samples: Samples = { ack: [], broadcast: [], sent: 0, errors: {}, unanswered: 0 };
 
   constructor(
-    private readonly url: string,
+    /** The server, or several (cluster mode: the bots take them in turn, as a balancer would). */
+    private readonly url: string | readonly string[],
     private readonly players: number,
     private readonly roomSize: number,
     /** The bots' local address (bench/abuse.ts: 127.0.0.x, a client address of their own). */
@@ -67,7 +69,8 @@ export class Load {
   }
 
   private open(): Promise<Socket> {
-    const socket = connectClient(this.url, {
+    const urls = typeof this.url === 'string' ? [this.url] : this.url;
+    const socket = connectClient(urls[this.opened++ % urls.length]!, {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,

@@ -1,15 +1,20 @@
 // npm run bench:server -- [--players 2000] [--room-size 5] [--rate 1] [--warmup 5]
 //   [--duration 20] [--step] [--steps 1000,2000,3000,4000,5000] [--only ours|bare]
-//   [--cpu-prof DIR] [--max-seconds 290] [--bare-pad BYTES] [--repeat K]
+//   [--cpu-prof DIR] [--max-seconds 290] [--bare-pad BYTES] [--repeat K] [--processes N]
 //
 // Starts our server (server/main.ts, real SQLite in a temp DATA_DIR) and a bare
 // socket.io server (bench/bare-server.ts: ack + room broadcast, no game) as
 // child processes on 127.0.0.1, drives both with the same bots from this
 // process, and prints latency (command → ack, command → broadcast at the other
 // players of the room), server CPU and RSS, and ours/bare ratios. `--step`
-// finds each server's capacity: the most players with p99 under 100 ms.
+// finds each server's capacity: the most players with p99 under 100 ms. `--processes N`
+// (N > 1) adds our server in cluster mode: a redis-server of its own (Debian's, AOF
+// everysec as by default) and N processes, the bots spread over them as a balancer would;
+// its CPU is summed over the processes (and shown with Redis's), per command.
 // Every loop is bounded; --max-seconds ends the whole run whatever happens.
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Load, percentile } from './bots.ts';
 import { Processes } from './processes.ts';
@@ -28,16 +33,24 @@ const { values: flags } = parseArgs({
     'max-seconds': { type: 'string', default: '290' },
     'bare-pad': { type: 'string', default: '0' },
     repeat: { type: 'string', default: '1' },
+    processes: { type: 'string', default: '1' },
   },
 });
+const PROCESSES = Number(flags.processes);
 const ROOM_SIZE = Number(flags['room-size']);
 const RATE = Number(flags.rate);
 const WARMUP_MS = Number(flags.warmup ?? (flags.step ? 2 : 5)) * 1000;
 const MEASURE_MS = Number(flags.duration ?? (flags.step ? 8 : 20)) * 1000;
 const LIMIT_MS = 100;
-type Kind = 'ours' | 'bare';
+type Kind = 'ours' | 'bare' | 'cluster';
 const kinds: Kind[] =
-  flags.only === 'ours' || flags.only === 'bare' ? [flags.only] : ['ours', 'bare'];
+  flags.only === 'ours' || flags.only === 'bare' || flags.only === 'cluster'
+    ? [flags.only]
+    : PROCESSES > 1
+      ? ['ours', 'cluster', 'bare']
+      : ['ours', 'bare'];
+if (kinds.includes('cluster') && PROCESSES < 2)
+  throw new Error('--only cluster needs --processes 2 or more');
 
 const procs = new Processes(Number(flags['max-seconds']));
 /**
@@ -53,7 +66,64 @@ interface Report {
   loopDelayMs?: { p99: number; max: number };
 }
 
-function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
+/** Debian's redis-server on a unix socket in a temp dir, AOF on, fsync every second. */
+async function startRedis(): Promise<{ child: ChildProcess; socket: string }> {
+  const dir = procs.tempDir('mnp-bench-redis-');
+  const socket = `${dir}/redis.sock`;
+  const child = spawn(
+    process.env.REDIS_SERVER ?? 'redis-server',
+    ['--port', '0', '--unixsocket', socket, '--dir', dir, '--save', '', '--appendonly', 'yes'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  procs.children.add(child);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (/ready to accept connections/i.test(out)) resolve();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}`)));
+  });
+  return { child, socket };
+}
+
+/** CPU micros a child used so far, from /proc (redis-server has no IPC channel). */
+function procCpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / 100;
+}
+
+interface Started {
+  children: ChildProcess[];
+  urls: string[];
+  redis: ChildProcess | null;
+}
+
+async function startServers(kind: Kind): Promise<Started> {
+  if (kind !== 'cluster') {
+    const { child, url } = await startServer(kind, {});
+    return { children: [child], urls: [url], redis: null };
+  }
+  const redis = await startRedis();
+  const started = await Promise.all(
+    Array.from({ length: PROCESSES }, (_, i) =>
+      startServer(kind, { REDIS_URL: redis.socket }, `cluster server ${i + 1}`),
+    ),
+  );
+  return {
+    children: started.map((s) => s.child),
+    urls: started.map((s) => s.url),
+    redis: redis.child,
+  };
+}
+
+function startServer(
+  kind: Kind,
+  extra: NodeJS.ProcessEnv,
+  name = `${kind} server`,
+): Promise<{ child: ChildProcess; url: string }> {
   const dataDir = procs.tempDir('mnp-bench-');
   const prof = flags['cpu-prof'];
   const args = [
@@ -62,7 +132,7 @@ function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> 
     ...SERVER_NODE_FLAGS,
     '--import',
     'tsx',
-    kind === 'ours' ? 'server/main.ts' : 'bench/bare-server.ts',
+    kind === 'bare' ? 'bench/bare-server.ts' : 'server/main.ts',
   ];
   return procs.server(
     args,
@@ -88,8 +158,9 @@ function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> 
       ADDRESS_READS_BURST: '1000000',
       ROOMS_PER_MINUTE: '1000000',
       BARE_PAD: flags['bare-pad'],
+      ...extra,
     },
-    `${kind} server`,
+    name,
   );
 }
 
@@ -134,22 +205,39 @@ interface Result {
   cpuPercent: number;
   /** Longest event-loop stall in the server seen during the run (ours only; 0 for bare). */
   loopMaxMs: number;
+  /** Cluster only: redis-server's CPU during the window (not in `cpuPercent`). */
+  redisCpuPercent: number;
   /** CPU of this process (the bots) during the window: they share the two cores. */
   generatorPercent: number;
   connectSeconds: number;
 }
 
+/** The servers' reports together: CPU and RSS summed, the longest stall of any. */
+async function askAll(children: ChildProcess[]): Promise<Report> {
+  const reports = await Promise.all(children.map(ask));
+  const sum = (pick: (r: Report) => number) => reports.reduce((n, r) => n + pick(r), 0);
+  return {
+    memory: { ...reports[0]!.memory, rss: sum((r) => r.memory.rss) },
+    cpu: { user: sum((r) => r.cpu.user), system: sum((r) => r.cpu.system) },
+    loopDelayMs: {
+      p99: Math.max(...reports.map((r) => r.loopDelayMs?.p99 ?? 0)),
+      max: Math.max(...reports.map((r) => r.loopDelayMs?.max ?? 0)),
+    },
+  };
+}
+
 async function measure(kind: Kind, players: number): Promise<Result> {
-  const { child, url } = await startServer(kind);
-  const load = new Load(url, players, ROOM_SIZE);
+  const { children, urls, redis } = await startServers(kind);
+  const load = new Load(urls, players, ROOM_SIZE);
   const t0 = performance.now();
   await load.connect();
   const connectSeconds = (performance.now() - t0) / 1000;
-  let peakRss = (await ask(child)).memory.rss;
+  let peakRss = (await askAll(children)).memory.rss;
   let loopMax = 0;
   let cpuStart: Report['cpu'] | null = null;
+  let redisStart = 0;
   const sampler = setInterval(() => {
-    ask(child).then(
+    askAll(children).then(
       (r) => {
         peakRss = Math.max(peakRss, r.memory.rss);
         if (r.loopDelayMs) loopMax = Math.max(loopMax, r.loopDelayMs.max);
@@ -158,7 +246,8 @@ async function measure(kind: Kind, players: number): Promise<Result> {
     );
   }, 1000);
   const windowStart = setTimeout(() => {
-    ask(child).then(
+    if (redis?.pid) redisStart = procCpuMicros(redis.pid);
+    askAll(children).then(
       (r) => (cpuStart = r.cpu),
       () => {},
     );
@@ -168,11 +257,13 @@ async function measure(kind: Kind, players: number): Promise<Result> {
   await load.run(RATE, WARMUP_MS, MEASURE_MS);
   const gen = process.cpuUsage(genStart);
   clearTimeout(genTimer);
-  const end = await ask(child);
+  const end = await askAll(children);
+  const redisMicros = redis?.pid ? procCpuMicros(redis.pid) - redisStart : 0;
   clearInterval(sampler);
   clearTimeout(windowStart);
   await load.stop();
-  await stopServer(child);
+  await Promise.all(children.map(stopServer));
+  if (redis) await stopServer(redis);
   const start = cpuStart as Report['cpu'] | null;
   const cpuMicros = start ? end.cpu.user + end.cpu.system - start.user - start.system : NaN;
   const s = load.samples;
@@ -190,6 +281,7 @@ async function measure(kind: Kind, players: number): Promise<Result> {
     loopMaxMs: loopMax,
     generatorPercent: (gen.user + gen.system) / 10 / MEASURE_MS,
     cpuPercent: cpuMicros / 10 / MEASURE_MS,
+    redisCpuPercent: redisMicros / 10 / MEASURE_MS,
     connectSeconds,
   };
 }
@@ -211,7 +303,8 @@ function print(r: Result): void {
     `${r.kind.padEnd(4)} ${String(r.players).padStart(5)} players  ${r.perSecond.toFixed(0).padStart(5)} cmd/s  ` +
       `ack p50 ${ms(r.ack[0])} p99 ${ms(r.ack[1])}  ` +
       `broadcast p50 ${ms(r.broadcast[0])} p99 ${ms(r.broadcast[1])}  ` +
-      `cpu ${r.cpuPercent.toFixed(0)}%  rss ${r.rssMB.toFixed(0)} MB  ` +
+      `cpu ${r.cpuPercent.toFixed(0)}%${r.kind === 'cluster' ? ` over ${PROCESSES} processes (+ redis ${r.redisCpuPercent.toFixed(0)}%)` : ''}  ` +
+      `rss ${r.rssMB.toFixed(0)} MB  ` +
       (r.loopMaxMs ? `loop stall max ${ms(r.loopMaxMs)}  ` : '') +
       `bots cpu ${r.generatorPercent.toFixed(0)}%  ` +
       `(connect ${r.connectSeconds.toFixed(1)} s${errors ? `; refused: ${errors}` : ''}` +
@@ -227,7 +320,7 @@ async function main(): Promise<void> {
   if (!flags.step) {
     const players = Number(flags.players);
     // --repeat alternates the servers so that other load on the machine hits both alike.
-    const runs: Record<Kind, Result[]> = { ours: [], bare: [] };
+    const runs: Record<Kind, Result[]> = { ours: [], bare: [], cluster: [] };
     for (let i = 0; i < Number(flags.repeat); i++) {
       for (const kind of kinds) {
         const r = await measure(kind, players);
@@ -245,6 +338,16 @@ async function main(): Promise<void> {
           `broadcast p50 ${ratio((r) => r.broadcast[0])} p99 ${ratio((r) => r.broadcast[1])}  ` +
           `cpu per command ${ratio((r) => r.cpuPercent / r.perSecond)}  rss ${ratio((r) => r.rssMB)}  ` +
           `(goal: p99 within 1.5x)`,
+      );
+    }
+    if (runs.ours.length && runs.cluster.length) {
+      const perCommand = (kind: Kind, withRedis: boolean) =>
+        med(kind, (r) => (r.cpuPercent + (withRedis ? r.redisCpuPercent : 0)) / r.perSecond);
+      console.log(
+        `cluster of ${PROCESSES} / one process: cpu per command ${(perCommand('cluster', false) / perCommand('ours', false)).toFixed(2)}x ` +
+          `(${(perCommand('cluster', true) / perCommand('ours', false)).toFixed(2)}x with redis-server's)  ` +
+          `ack p99 ${(med('cluster', (r) => r.ack[1]) / med('ours', (r) => r.ack[1])).toFixed(2)}x  ` +
+          `(goal: cpu per command at most 1.5x)`,
       );
     }
     return;

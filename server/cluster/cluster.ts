@@ -25,23 +25,34 @@ const epochKey = (code: string) => `mnp:epoch:${code}`;
 const inbox = (process: string) => `mnp:proc:${process}`;
 
 /** A write of the stream: what every process applies to its store, in stream order. */
-type Op =
-  | { t: 'w'; by: string; write: Write }
+type Op = { by: string } & (
+  | { t: 'w'; write: Write }
   | { t: 'key'; room: string; keyHash: string }
   | { t: 'browser'; room: string; browserHash: string; playerId: string }
-  | { t: 'grant'; credential: Credential };
+);
 
-/** Fenced append: the room's lease must be the caller's, and the log must end where it says. */
+/**
+ * A group commit's fenced appends, in order, in one call: for each write, its room's lease
+ * must be the caller's and the room's log must end where the write says it does. KEYS: the
+ * stream, then each write's seq and lease keys; ARGV: each write's lease, expected seq, last
+ * seq and op. Answers each write's stream id, or `!FENCED lease` / `!FENCED seq <n>`.
+ */
 const APPEND = `
-if ARGV[1] == '' or redis.call('GET', KEYS[2]) ~= ARGV[1] then
-  return redis.error_reply('FENCED lease')
+local out = {}
+for i = 0, #ARGV / 4 - 1 do
+  local seq, lease = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
+  local mine, expected = ARGV[1 + 4 * i], tonumber(ARGV[2 + 4 * i])
+  local cur = tonumber(redis.call('GET', seq) or '0')
+  if mine == '' or redis.call('GET', lease) ~= mine then
+    out[i + 1] = '!FENCED lease'
+  elseif cur ~= expected then
+    out[i + 1] = '!FENCED seq ' .. cur
+  else
+    redis.call('SET', seq, ARGV[3 + 4 * i])
+    out[i + 1] = redis.call('XADD', KEYS[1], '*', 'op', ARGV[4 + 4 * i])
+  end
 end
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if cur ~= tonumber(ARGV[2]) then
-  return redis.error_reply('FENCED seq ' .. cur)
-end
-redis.call('SET', KEYS[1], ARGV[3])
-return redis.call('XADD', KEYS[3], '*', 'op', ARGV[4])`;
+return out`;
 
 /**
  * Takes the room's lease if nobody holds it: {1, lease, seq}; held: {0, holder, ttl}; a room
@@ -65,13 +76,12 @@ return 0`;
 
 /** A pipeline with the scripts above. */
 interface Pipe {
-  mnpAppend(...args: (string | number)[]): Pipe;
   mnpRenew(...args: (string | number)[]): Pipe;
   exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 type ClusterRedis = Redis & {
-  mnpAppend(...args: (string | number)[]): Promise<string>;
+  mnpAppend(keys: number, ...args: (string | number)[]): Promise<string[]>;
   mnpAcquire(...args: (string | number)[]): Promise<[number, string, number]>;
   mnpRenew(...args: (string | number)[]): Promise<number>;
   mnpRelease(...args: (string | number)[]): Promise<number>;
@@ -121,8 +131,12 @@ export interface ClusterOptions {
   readDelayMs?: number;
 }
 
-const connect = (url: string): Redis => {
-  const options = { maxRetriesPerRequest: null, enableAutoPipelining: false } as const;
+/**
+ * A connection that keeps commands while Redis is away (they run once it is back). With
+ * `batched`, the commands of one turn of the event loop go in one write (auto-pipelining).
+ */
+const connect = (url: string, batched = false): Redis => {
+  const options = { maxRetriesPerRequest: null, enableAutoPipelining: batched } as const;
   return url.startsWith('redis://') || url.startsWith('rediss://')
     ? new Redis(url, options)
     : new Redis({ ...options, path: url });
@@ -159,14 +173,16 @@ export class Cluster implements ClusterLink {
     { code: string; owner: string; answer: (m: Extract<Message, { k: 'res' }> | null) => void }
   >();
   private nextId = 1;
+  /** Messages to other processes, sent at the end of this turn of the event loop. */
+  private readonly posts = new Map<string, { messages: Message[]; sent: Promise<number> }>();
   private closed = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private reading: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ClusterOptions) {
     this.leaseMs = options.leaseMs ?? 3000;
-    this.cmd = connect(options.url) as ClusterRedis;
-    this.cmd.defineCommand('mnpAppend', { numberOfKeys: 3, lua: APPEND });
+    this.cmd = connect(options.url, true) as ClusterRedis;
+    this.cmd.defineCommand('mnpAppend', { lua: APPEND });
     this.cmd.defineCommand('mnpAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     this.cmd.defineCommand('mnpRenew', { numberOfKeys: 1, lua: RENEW });
     this.cmd.defineCommand('mnpRelease', { numberOfKeys: 1, lua: RELEASE });
@@ -223,9 +239,9 @@ export class Cluster implements ClusterLink {
   readonly log: RoomLog = {
     commit: (writes) => this.commit(writes),
     create: (write) => this.create(write),
-    setScreenKey: (room, keyHash) => this.append({ t: 'key', room, keyHash }),
+    setScreenKey: (room, keyHash) => this.append({ by: this.id, t: 'key', room, keyHash }),
     addBrowser: (room, browserHash, playerId) =>
-      this.append({ t: 'browser', room, browserHash, playerId }),
+      this.append({ by: this.id, t: 'browser', room, browserHash, playerId }),
   };
 
   owns(code: string): boolean {
@@ -261,7 +277,8 @@ export class Cluster implements ClusterLink {
         await this.cmd.mnpRelease(leaseKey(code), value);
         return this.acquire(code, mustExist);
       }
-      this.owners.set(code, { owner, until: Date.now() + Math.min(Math.max(n, 0), 1000) });
+      // Known until its lease would end unrenewed; a forward to a process gone finds out sooner.
+      this.owners.set(code, { owner, until: Date.now() + Math.max(n, 0) });
       return { owner };
     }
     if (taken === 2) throw new Error(`room ${code} is not in the cluster's log`);
@@ -292,7 +309,7 @@ export class Cluster implements ClusterLink {
         },
       });
     });
-    const receivers = await this.cmd.publish(inbox(owner), JSON.stringify(message));
+    const receivers = await this.post(owner, message);
     if (receivers === 0) {
       // Nobody listens there: that process is gone. Its lease runs out; then someone takes over.
       this.pending.get(id)?.answer(null);
@@ -348,46 +365,65 @@ export class Cluster implements ClusterLink {
     await this.cmd.quit().catch(() => undefined);
   }
 
+  /**
+   * The group commit's writes in one fenced call to Redis; those that committed go into the
+   * store at once (this process's own writes are not read back from the stream: `apply`).
+   */
   private async commit(writes: readonly Write[]): Promise<Set<number>> {
-    const pipe = this.cmd.pipeline() as unknown as Pipe;
+    const keys: string[] = [STREAM];
+    const args: (string | number)[] = [];
     const sent: number[] = [];
     writes.forEach((write, i) => {
       const first = write.envelopes[0];
       const last = write.envelopes.at(-1);
       if (!first || !last) return;
       sent.push(i);
-      const op: Op = { t: 'w', by: this.id, write };
-      pipe.mnpAppend(
-        seqKey(write.room),
-        leaseKey(write.room),
-        STREAM,
-        this.leases.get(write.room) ?? '',
-        first.seq - 1,
-        last.seq,
-        JSON.stringify(op),
-      );
+      const op: Op = { by: this.id, t: 'w', write };
+      keys.push(seqKey(write.room), leaseKey(write.room));
+      args.push(this.leases.get(write.room) ?? '', first.seq - 1, last.seq, JSON.stringify(op));
     });
     const failed = new Set<number>();
     if (sent.length === 0) return failed;
-    const results = (await pipe.exec()) ?? [];
-    let newest: [number, number] | null = null;
+    const results = await this.cmd.mnpAppend(keys.length, ...keys, ...args);
+    const committed: Write[] = [];
     sent.forEach((i, k) => {
-      const [err, id] = results[k] ?? [new Error('no answer')];
-      const room = writes[i]!.room;
-      if (err) {
-        failed.add(i);
-        const why = String(err.message);
-        // Another process holds the room now; or this one is behind its log (never, but safe).
-        if (why.startsWith('FENCED lease')) this.lose(room);
-        else if (why.startsWith('FENCED seq')) this.released(room);
-        else this.options.logger.error(`room ${room}: append failed`, err, { room });
+      const answer = results[k] ?? '!no answer';
+      const write = writes[i]!;
+      if (!answer.startsWith('!')) {
+        committed.push(write);
         return;
       }
-      newest = idOf(id as string);
+      failed.add(i);
+      // Another process holds the room now; or this one is behind its log (never, but safe).
+      // The room's writes after a refused one were decided on top of it: refused too.
+      if (answer.startsWith('!FENCED lease')) this.lose(write.room);
+      else if (answer.startsWith('!FENCED seq')) this.released(write.room);
     });
-    // The room's writes after a failed one were decided on top of it: the fence refused them too.
-    if (newest) await this.reach(newest);
+    this.store(committed);
+    this.wake();
     return failed;
+  }
+
+  /** Committed writes into the store, and each room's last seq noted. */
+  private store(writes: Write[]): void {
+    if (writes.length === 0) return;
+    const { store, logger } = this.options;
+    try {
+      store.appendBatch(writes);
+    } catch (err) {
+      logger.error(`cluster: a batch of ${writes.length} writes applied one by one`, err);
+      // One by one, so that one bad write (a bug) does not keep the others out.
+      for (const w of writes) {
+        try {
+          store.appendBatch([w]);
+        } catch (inner) {
+          logger.error(`room ${w.room}: applying the cluster's log failed`, inner, {
+            room: w.room,
+          });
+        }
+      }
+    }
+    for (const w of writes) this.seqs.set(w.room, w.envelopes.at(-1)!.seq);
   }
 
   private async create(write: Write): Promise<boolean> {
@@ -400,9 +436,17 @@ export class Cluster implements ClusterLink {
   }
 
   /** An op without a room's fence (screen keys, browsers): durable, then in the store. */
-  private async append(op: Op): Promise<void> {
-    const id = await this.cmd.xadd(STREAM, '*', 'op', JSON.stringify(op));
-    await this.reach(idOf(id!));
+  private async append(op: Exclude<Op, { t: 'w' }>): Promise<void> {
+    await this.cmd.xadd(STREAM, '*', 'op', JSON.stringify(op));
+    this.storeOp(op);
+    this.wake();
+  }
+
+  /** An op that is not a room's write, into the store. */
+  private storeOp(op: Exclude<Op, { t: 'w' }>): void {
+    const { store } = this.options;
+    if (op.t === 'key') store.setScreenKey(op.room, op.keyHash);
+    else store.addBrowser(op.room, op.browserHash, op.playerId);
   }
 
   /** The lease went elsewhere: the room's drivers stop here and its commands go there. */
@@ -476,28 +520,9 @@ export class Cluster implements ClusterLink {
    * room host (folded and broadcast here); then whoever waited for them hears, acks last.
    */
   private apply(entries: [id: string, fields: string[]][]): void {
-    const { store, logger } = this.options;
+    const { logger } = this.options;
     const others = new Map<string, Envelope[]>();
     let writes: Write[] = [];
-    const flush = () => {
-      if (writes.length === 0) return;
-      try {
-        store.appendBatch(writes);
-      } catch (err) {
-        // Applied one by one, so one bad write (a bug) does not hide the others.
-        for (const w of writes) {
-          try {
-            store.appendBatch([w]);
-          } catch (inner) {
-            logger.error(`room ${w.room}: applying the cluster's log failed`, inner, {
-              room: w.room,
-            });
-          }
-        }
-        logger.error(`cluster: a batch of ${writes.length} writes applied one by one`, err);
-      }
-      writes = [];
-    };
     for (const [id, fields] of entries) {
       this.lastId = id;
       let op: Op;
@@ -507,29 +532,31 @@ export class Cluster implements ClusterLink {
         logger.error(`cluster: entry ${id} is not JSON`, err);
         continue;
       }
+      // This process's own writes went into the store when Redis took them (`commit`).
+      if (op.by === this.id) continue;
       if (op.t === 'w') {
         writes.push(op.write);
-        const last = op.write.envelopes.at(-1);
-        if (last) this.seqs.set(op.write.room, last.seq);
-        if (op.by !== this.id) {
-          const list = others.get(op.write.room) ?? [];
-          for (const e of op.write.envelopes) list.push(e);
-          others.set(op.write.room, list);
-        }
+        const list = others.get(op.write.room) ?? [];
+        for (const e of op.write.envelopes) list.push(e);
+        others.set(op.write.room, list);
         continue;
       }
-      flush();
+      this.store(writes);
+      writes = [];
       try {
-        if (op.t === 'key') store.setScreenKey(op.room, op.keyHash);
-        else if (op.t === 'browser') store.addBrowser(op.room, op.browserHash, op.playerId);
-        else store.grant(op.credential);
+        this.storeOp(op);
       } catch (err) {
         logger.error(`cluster: applying entry ${id} failed`, err);
       }
     }
-    flush();
+    this.store(writes);
     if (entries.length > 0) this.applied = idOf(this.lastId);
     for (const [code, envelopes] of others) this.rooms?.follow(code, envelopes);
+    this.wake();
+  }
+
+  /** Whoever waited for the store to reach a room's seq or a stream entry hears (acks last). */
+  private wake(): void {
     if (this.seqWaiters.length > 0) {
       const waiting = this.seqWaiters;
       this.seqWaiters = [];
@@ -569,15 +596,41 @@ export class Cluster implements ClusterLink {
     return new Promise((resolve) => this.idWaiters.push({ id, resolve }));
   }
 
-  /** A forwarded command (run here, answered to its process) or the answer to one of ours. */
+  /**
+   * Sends a message to a process's inbox: the messages to one process of one turn of the
+   * event loop go as one PUBLISH. Resolves to how many processes received it (0: gone).
+   */
+  private post(to: string, message: Message): Promise<number> {
+    let batch = this.posts.get(to);
+    if (!batch) {
+      const messages: Message[] = [];
+      const sent = new Promise<number>((resolve, reject) => {
+        setImmediate(() => {
+          this.posts.delete(to);
+          this.cmd.publish(inbox(to), JSON.stringify(messages)).then(resolve, reject);
+        });
+      });
+      batch = { messages, sent };
+      this.posts.set(to, batch);
+    }
+    batch.messages.push(message);
+    return batch.sent;
+  }
+
+  /** Messages to this process: forwarded commands and answers. */
   private receive(text: string): void {
-    let message: Message;
+    let messages: Message[];
     try {
-      message = JSON.parse(text) as Message;
+      messages = JSON.parse(text) as Message[];
     } catch (err) {
       this.options.logger.error('cluster: a message that is not JSON', err);
       return;
     }
+    for (const message of messages) this.handle(message);
+  }
+
+  /** A forwarded command (run here, answered to its process) or the answer to one of ours. */
+  private handle(message: Message): void {
     if (message.k === 'res') {
       this.pending.get(message.id)?.answer(message);
       return;
@@ -591,7 +644,7 @@ export class Cluster implements ClusterLink {
       .catch((): RunResult => ({ ok: false, error: INTERNAL }))
       .then((result) => {
         const reply: Message = { k: 'res', id, result, events };
-        return this.cmd.publish(inbox(from), JSON.stringify(reply));
+        return this.post(from, reply);
       })
       .catch((err: unknown) => this.options.logger.error('cluster: answering failed', err));
   }
