@@ -139,12 +139,13 @@ export interface ClusterLink {
   /**
    * Runs the command on the owner; resolves once the owner committed it AND this process
    * has folded and broadcast its events (so an ack never overtakes its broadcast).
-   * `unreachable`: the owner was not there to receive it (it did not run).
+   * `unreachable`: the owner was not there to receive it; `moved`: it no longer owns the room.
+   * Either way the command did not run.
    */
   forward(
     owner: string,
     request: Forwarded,
-  ): Promise<(RunResult & { events?: number }) | 'unreachable'>;
+  ): Promise<(RunResult & { events?: number }) | 'unreachable' | 'moved'>;
   /** Resolves once this process has read every write made before it was called. */
   barrier(): Promise<void>;
   /** The room left this process's memory: its lease (if held) goes. */

@@ -447,16 +447,20 @@ export class RoomHost {
     const { code } = request;
     try {
       const deadline = Date.now() + UNREACHABLE_WAIT_MS;
+      let moves = 0;
       for (;;) {
         const route = await cluster.route(code);
         if (route === 'here') return await here();
         const result = await cluster.forward(route.owner, request);
-        if (result !== 'unreachable') {
+        if (result !== 'unreachable' && result !== 'moved') {
           if (result.ok) meter?.(result.events ?? 0);
           return result.ok ? { ok: true, seq: result.seq } : { ok: false, error: result.error };
         }
         if (Date.now() > deadline) return { ok: false, error: UNREACHABLE };
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // A room that moved is asked again at once, the first few times.
+        if (result === 'unreachable' || ++moves > 3) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
       }
     } catch (err) {
       this.deps.logger.error(`room ${code}: routing ${request.command.type} failed`, err, {

@@ -104,7 +104,7 @@ export interface ClusterRooms {
 
 type Message =
   | ({ k: 'req'; id: number; from: string } & Forwarded)
-  | { k: 'res'; id: number; result: RunResult; events: number };
+  | { k: 'res'; id: number; result: RunResult; events: number; moved?: true };
 
 /** A stream id as two numbers, comparable. */
 const idOf = (id: string): [number, number] => {
@@ -176,6 +176,7 @@ export class Cluster implements ClusterLink {
   /** Messages to other processes, sent at the end of this turn of the event loop. */
   private readonly posts = new Map<string, { messages: Message[]; sent: Promise<number> }>();
   private closed = false;
+  private ticking = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private reading: Promise<void> = Promise.resolve();
 
@@ -292,7 +293,7 @@ export class Cluster implements ClusterLink {
   async forward(
     owner: string,
     request: Forwarded,
-  ): Promise<(RunResult & { events?: number }) | 'unreachable'> {
+  ): Promise<(RunResult & { events?: number }) | 'unreachable' | 'moved'> {
     const id = this.nextId++;
     const message: Message = { k: 'req', id, from: this.id, ...request };
     // Answered, or given up on: when the owner's lease ends first (it died or paused with the
@@ -327,6 +328,10 @@ export class Cluster implements ClusterLink {
             'The server that holds this room did not answer in time. Look at the room before trying again.',
         },
       };
+    }
+    if (reply.moved) {
+      this.owners.delete(request.code);
+      return 'moved';
     }
     // The ack waits for the command's own events to be folded and broadcast here.
     if (reply.result.ok) await this.seen(request.code, reply.result.seq);
@@ -458,6 +463,9 @@ export class Cluster implements ClusterLink {
 
   /** Renews the leases held; takes over live rooms that nobody holds (their owner died). */
   private async tick(): Promise<void> {
+    // A slow Redis must not pile ticks up.
+    if (this.ticking) return;
+    this.ticking = true;
     try {
       const held = [...this.leases];
       if (held.length > 0) {
@@ -487,6 +495,8 @@ export class Cluster implements ClusterLink {
       }
     } catch (err) {
       if (!this.closed) this.options.logger.error('cluster: renewing leases failed', err);
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -638,6 +648,19 @@ export class Cluster implements ClusterLink {
     const rooms = this.rooms;
     if (!rooms) return;
     const { id, from, code, command, actor, grant, browserHash } = message;
+    // Not (or no longer) the owner: the sender takes the room or asks its owner. A process
+    // never takes a room for a command forwarded to it, so a room goes where it is used.
+    if (!this.leases.has(code)) {
+      const reply: Message = {
+        k: 'res',
+        id,
+        result: { ok: false, error: INTERNAL },
+        events: 0,
+        moved: true,
+      };
+      void this.post(from, reply).catch(() => 0);
+      return;
+    }
     let events = 0;
     rooms
       .run(code, command, actor, grant, (n) => (events = n), browserHash)

@@ -224,4 +224,29 @@ describe('a room on two processes', () => {
       for (const s of [host, ...players]) s.disconnect();
     },
   );
+
+  // Last: it kills a process.
+  it(
+    'a room its owner no longer looks at moves to the process its players use',
+    { timeout: 30_000 },
+    async () => {
+      const host = await connect(a.url);
+      const created = data(await host.emitWithAck('room:create', { settings: {} }));
+      const code = created.identity.code;
+      const second = await connect(b.url);
+      data(await second.emitWithAck('room:resume', { code, token: created.hostToken }));
+      // The first process has nobody in the room any more: it lets the room go.
+      host.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      let seq = 0;
+      for (let i = 0; i < 5; i++)
+        seq = data(await second.emitWithAck('host:say', { text: `${i}` })).seq;
+      // The room now lives where it is used: the first process dying does not even pause it.
+      await world.kill(a.child);
+      const t0 = Date.now();
+      expect(data(await second.emitWithAck('host:say', { text: 'still here' })).seq).toBe(seq + 1);
+      expect(Date.now() - t0).toBeLessThan(500);
+      second.disconnect();
+    },
+  );
 });
