@@ -203,4 +203,37 @@ describe('failover', () => {
       for (const s of [host, second]) s.disconnect();
     },
   );
+
+  it(
+    "kill -9 of the owner of a turn-based room: the new owner's timer ends the turn",
+    { timeout: 30_000 },
+    async () => {
+      const [a, b] = await Promise.all([world.server(), world.server()]);
+      const host = await connect(a.url);
+      const settings = { rules: { mode: 'turns' as const, turnSeconds: 5 } };
+      const created = data(await host.emitWithAck('room:create', { settings }));
+      const code = created.identity.code;
+      const players: Client[] = [];
+      for (const name of ['amy', 'ben', 'cal']) {
+        const socket = await connect(b.url);
+        data(await socket.emitWithAck('room:join', { code, name }));
+        players.push(socket);
+      }
+      const seen = record(players[0]!);
+      data(await host.emitWithAck('host:startRound', {}));
+      await waitFor(() => seen.some((e) => e.event.type === 'turnStarted'), "Amy's turn");
+      const started = Date.now();
+      await world.kill(a.child);
+      // Nobody acts: the turn ends by the timer, which runs on the process that took over.
+      await waitFor(
+        () => seen.some((e) => e.event.type === 'turnEnded'),
+        'the turn to end by its timer',
+        15_000,
+      );
+      const ended = seen.find((e) => e.event.type === 'turnEnded')!;
+      expect(ended.event).toMatchObject({ seat: 'Amy' });
+      console.log(`failover: the turn of 5 s ended ${Date.now() - started} ms after it started`);
+      for (const s of players) s.disconnect();
+    },
+  );
 });
