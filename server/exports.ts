@@ -54,9 +54,10 @@ export interface ExportDeps {
   /** Commits a new room made from a log (RoomHost.createFrom). */
   createFrom: (
     build: (code: string, now: number) => ForkedLog,
-  ) =>
+  ) => Promise<
     | { ok: true; code: string; hostToken: string; state: { seq: number } }
-    | { ok: false; error: ErrorBody };
+    | { ok: false; error: ErrorBody }
+  >;
 }
 
 /** What the routes read of a request and write of a response (express's, at the edge). */
@@ -172,7 +173,7 @@ export function exportRoutes(deps: ExportDeps, kit: HttpKit): void {
 
   // A what-if room from an uploaded log this server signed (transcript.json), after event `at`.
   // A room created: the address's room budget pays, as for `host:fork`.
-  kit.post('/api/forks', Math.max(1, deps.maxEvents) * 2048, (req, res) => {
+  kit.post('/api/forks', Math.max(1, deps.maxEvents) * 2048, async (req, res) => {
     const from = kit.fromOf(req);
     if (from.roomsCreated.empty()) {
       return kit.tooMany(
@@ -223,9 +224,11 @@ export function exportRoutes(deps: ExportDeps, kit: HttpKit): void {
       );
     }
     const prefix = log.events.slice(0, at) as Envelope[];
-    let made: ReturnType<ExportDeps['createFrom']>;
+    let made: Awaited<ReturnType<ExportDeps['createFrom']>>;
     try {
-      made = deps.createFrom((code, now) => forkLog(prefix, { parent: log.code, at, code, now }));
+      made = await deps.createFrom((code, now) =>
+        forkLog(prefix, { parent: log.code, at, code, now }),
+      );
     } catch {
       // Signed by this server, yet not a log it can fold (an older version's?): refused.
       return kit.apiError(res, 400, 'bad_request', 'This log cannot be forked after that event.');

@@ -20,7 +20,7 @@ export interface ForkResult {
 }
 
 /** Forks room `parent` after its committed event `at` (1 ≤ at ≤ its seq). */
-export function forkRoom(rooms: RoomHost, parent: string, at: number): ForkResult {
+export async function forkRoom(rooms: RoomHost, parent: string, at: number): Promise<ForkResult> {
   const refused = (code: 'bad_request' | 'not_found', message: string): ForkResult => ({
     ack: { ok: false, error: { code, message } },
     read: 0,
@@ -36,7 +36,7 @@ export function forkRoom(rooms: RoomHost, parent: string, at: number): ForkResul
     );
   }
   const prefix = rooms.logUpTo(parent, at);
-  const made = rooms.createFrom((code, now) => forkLog(prefix, { parent, at, code, now }));
+  const made = await rooms.createFrom((code, now) => forkLog(prefix, { parent, at, code, now }));
   if (!made.ok) return { ack: made, read: prefix.length, written: 0 };
   return {
     ack: { ok: true, data: { code: made.code, hostToken: made.hostToken } },

@@ -275,46 +275,44 @@ export class RoomHost {
    * token, as `create` does, then in memory, and its drivers (bots, timers,
    * auto-play) hear of it. Nobody looks at it yet, so it may leave memory at once.
    */
-  createFrom(
+  async createFrom(
     build: (code: string, now: number) => ForkedLog,
-  ):
+  ): Promise<
     | { ok: true; code: string; hostToken: string; state: RoomState }
-    | { ok: false; error: ErrorBody } {
-    if (this.cluster) {
-      return {
-        ok: false,
-        error: {
-          code: 'conflict',
-          message:
-            'Forks and imported logs need the single-process server; this one runs as a cluster.',
-        },
+    | { ok: false; error: ErrorBody }
+  > {
+    for (let tries = 1; ; tries++) {
+      const code = this.freeCode();
+      const built = build(code, this.deps.clock());
+      if (!built.ok) return built;
+      const { envelopes, state } = built;
+      if (envelopes.length > this.caps.maxRoomEvents) {
+        return {
+          ok: false,
+          error: {
+            code: 'conflict',
+            message: `That would be a room of ${envelopes.length} events, over the cap of ${this.caps.maxRoomEvents}: fork from an earlier event.`,
+          },
+        };
+      }
+      const hostToken = newToken();
+      const grant: Credential = {
+        tokenHash: hashToken(hostToken),
+        room: code,
+        role: 'host',
+        playerId: null,
       };
+      // Another process may have taken the code meanwhile (cluster mode): then another code.
+      const write = { room: code, envelopes, change: { grant }, live: isLive(state) };
+      if (!(await this.log.create(write))) {
+        if (tries >= 10) throw new Error('no free room code after 10 tries');
+        continue;
+      }
+      this.rooms.set(code, newHosted(code, state, roundStartAfter(null, envelopes)));
+      this.tell(code, state, true);
+      this.release(code);
+      return { ok: true, code, hostToken, state };
     }
-    const code = this.freeCode();
-    const built = build(code, this.deps.clock());
-    if (!built.ok) return built;
-    const { envelopes, state } = built;
-    if (envelopes.length > this.caps.maxRoomEvents) {
-      return {
-        ok: false,
-        error: {
-          code: 'conflict',
-          message: `That would be a room of ${envelopes.length} events, over the cap of ${this.caps.maxRoomEvents}: fork from an earlier event.`,
-        },
-      };
-    }
-    const hostToken = newToken();
-    const grant: Credential = {
-      tokenHash: hashToken(hostToken),
-      room: code,
-      role: 'host',
-      playerId: null,
-    };
-    this.deps.store.append(code, envelopes, { grant }, isLive(state));
-    this.rooms.set(code, newHosted(code, state, roundStartAfter(null, envelopes)));
-    this.tell(code, state, true);
-    this.release(code);
-    return { ok: true, code, hostToken, state };
   }
 
   /** The room's first `upTo` committed events (fewer if it has fewer). */

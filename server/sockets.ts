@@ -359,14 +359,14 @@ function edgeHandlers(rooms: RoomHost, lines: RoomLines): { [E in EdgeName]: Edg
     },
     // A what-if room (server/fork.ts). The socket stays in its room; the caller opens the
     // fork with its host token. A fork is a room created: the address's room budget pays.
-    'host:fork': (socket, { at }, from) => {
+    'host:fork': async (socket, { at }, from) => {
       const { code, host } = socket.data;
       if (code === null) return fail('forbidden', 'Join, resume or watch a room first.');
       if (!host) return fail('forbidden', 'Only the host can do that.');
       if (from.roomsCreated.empty()) return fail('rate_limited', REFUSED.rooms);
       if (from.events.empty()) return fail('rate_limited', REFUSED.events);
       if (from.reads.empty()) return fail('rate_limited', REFUSED.reads);
-      const { ack, read, written } = forkRoom(rooms, code, at);
+      const { ack, read, written } = await forkRoom(rooms, code, at);
       from.reads.charge(read);
       if (ack.ok) {
         from.roomsCreated.take();

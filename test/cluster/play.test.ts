@@ -225,6 +225,28 @@ describe('a room on two processes', () => {
     },
   );
 
+  it('a fork made on one process opens on the other', { timeout: 30_000 }, async () => {
+    const host = await connect(a.url);
+    const created = data(await host.emitWithAck('room:create', { settings: {} }));
+    const code = created.identity.code;
+    for (const text of ['one', 'two', 'three']) data(await host.emitWithAck('host:say', { text }));
+    // The host's second window, on the process that does not own the room, forks it.
+    const second = await connect(b.url);
+    data(await second.emitWithAck('room:resume', { code, token: created.hostToken }));
+    const fork = data(await second.emitWithAck('host:fork', { at: 3 }));
+    expect(fork.code).not.toBe(code);
+    const opener = await connect(a.url);
+    const opened = data(
+      await opener.emitWithAck('room:resume', { code: fork.code, token: fork.hostToken }),
+    );
+    expect(opened.identity.host).toBe(true);
+    const texts = (await roomLog(a.url, fork.code)).flatMap((e) =>
+      e.event.type === 'note' ? [e.event.text] : [],
+    );
+    expect(texts).toEqual(['one', 'two']);
+    for (const s of [host, second, opener]) s.disconnect();
+  });
+
   // Last: it kills a process.
   it(
     'a room its owner no longer looks at moves to the process its players use',
