@@ -62,15 +62,22 @@ export class Load {
     private readonly roomSize: number,
     /** The bots' local address (bench/abuse.ts: 127.0.0.x, a client address of their own). */
     private readonly localAddress?: string,
+    /**
+     * Several servers: `socket` spreads the bots as a balancer that knows nothing of rooms
+     * would (a room's players on every process); `room`, as one that routes by room code.
+     */
+    private readonly spread: 'socket' | 'room' = 'socket',
   ) {}
 
   private inWindow(t0: number): boolean {
     return t0 >= this.window[0] && t0 < this.window[1];
   }
 
-  private open(): Promise<Socket> {
+  /** Several servers: bots take them in turn, or a room's bots all take its room's one. */
+  private open(room: number): Promise<Socket> {
     const urls = typeof this.url === 'string' ? [this.url] : this.url;
-    const socket = connectClient(urls[this.opened++ % urls.length]!, {
+    const pick = this.spread === 'room' ? room : this.opened++;
+    const socket = connectClient(urls[pick % urls.length]!, {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
@@ -94,11 +101,12 @@ export class Load {
     const worker = async () => {
       while (next < roomCount) {
         const room = new Room();
-        this.rooms[next++] = room;
+        const index = next++;
+        this.rooms[index] = room;
         const size = Math.min(this.roomSize, this.players - this.bots.length);
         for (let i = 0; i < size; i++) {
           const bot = new Bot(room, i);
-          bot.socket = await this.open();
+          bot.socket = await this.open(index);
           if (i === 0) {
             const created = await this.call(bot.socket, 'room:create', { settings: {} });
             room.code = created.data!.identity!.code;

@@ -1,6 +1,7 @@
 // npm run bench:server -- [--players 2000] [--room-size 5] [--rate 1] [--warmup 5]
 //   [--duration 20] [--step] [--steps 1000,2000,3000,4000,5000] [--only ours|bare]
 //   [--cpu-prof DIR] [--max-seconds 290] [--bare-pad BYTES] [--repeat K] [--processes N]
+//   [--spread socket|room]
 //
 // Starts our server (server/main.ts, real SQLite in a temp DATA_DIR) and a bare
 // socket.io server (bench/bare-server.ts: ack + room broadcast, no game) as
@@ -9,7 +10,9 @@
 // players of the room), server CPU and RSS, and ours/bare ratios. `--step`
 // finds each server's capacity: the most players with p99 under 100 ms. `--processes N`
 // (N > 1) adds our server in cluster mode: a redis-server of its own (Debian's, AOF
-// everysec as by default) and N processes, the bots spread over them as a balancer would;
+// everysec as by default) and N processes, the bots spread over them as a balancer would
+// (`--spread socket`: in turn, so a room's players are on every process; `room`: a room's
+// players on one process, as a balancer that routes by room code);
 // its CPU is summed over the processes (and shown with Redis's), per command.
 // Every loop is bounded; --max-seconds ends the whole run whatever happens.
 import type { ChildProcess } from 'node:child_process';
@@ -34,9 +37,14 @@ const { values: flags } = parseArgs({
     'bare-pad': { type: 'string', default: '0' },
     repeat: { type: 'string', default: '1' },
     processes: { type: 'string', default: '1' },
+    spread: { type: 'string', default: 'socket' },
   },
 });
 const PROCESSES = Number(flags.processes);
+if (flags.spread !== 'socket' && flags.spread !== 'room') {
+  throw new Error('--spread is socket (a balancer that knows nothing of rooms) or room');
+}
+const SPREAD: 'socket' | 'room' = flags.spread;
 const ROOM_SIZE = Number(flags['room-size']);
 const RATE = Number(flags.rate);
 const WARMUP_MS = Number(flags.warmup ?? (flags.step ? 2 : 5)) * 1000;
@@ -228,7 +236,7 @@ async function askAll(children: ChildProcess[]): Promise<Report> {
 
 async function measure(kind: Kind, players: number): Promise<Result> {
   const { children, urls, redis } = await startServers(kind);
-  const load = new Load(urls, players, ROOM_SIZE);
+  const load = new Load(urls, players, ROOM_SIZE, undefined, SPREAD);
   const t0 = performance.now();
   await load.connect();
   const connectSeconds = (performance.now() - t0) / 1000;

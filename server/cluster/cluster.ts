@@ -34,22 +34,22 @@ type Op = { by: string } & (
 /**
  * A group commit's fenced appends, in order, in one call: for each write, its room's lease
  * must be the caller's and the room's log must end where the write says it does. KEYS: the
- * stream, then each write's seq and lease keys; ARGV: each write's lease, expected seq, last
- * seq and op. Answers each write's stream id, or `!FENCED lease` / `!FENCED seq <n>`.
+ * stream, then each write's seq and lease keys; ARGV: the writing process, then each write's
+ * lease, expected seq, last seq and op. An entry's fields: `by` (the process) and `op`. Answers each write's stream id, or `!FENCED lease` / `!FENCED seq <n>`.
  */
 const APPEND = `
 local out = {}
-for i = 0, #ARGV / 4 - 1 do
+for i = 0, (#ARGV - 1) / 4 - 1 do
   local seq, lease = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
-  local mine, expected = ARGV[1 + 4 * i], tonumber(ARGV[2 + 4 * i])
+  local mine, expected = ARGV[2 + 4 * i], tonumber(ARGV[3 + 4 * i])
   local cur = tonumber(redis.call('GET', seq) or '0')
   if mine == '' or redis.call('GET', lease) ~= mine then
     out[i + 1] = '!FENCED lease'
   elseif cur ~= expected then
     out[i + 1] = '!FENCED seq ' .. cur
   else
-    redis.call('SET', seq, ARGV[3 + 4 * i])
-    out[i + 1] = redis.call('XADD', KEYS[1], '*', 'op', ARGV[4 + 4 * i])
+    redis.call('SET', seq, ARGV[4 + 4 * i])
+    out[i + 1] = redis.call('XADD', KEYS[1], '*', 'by', ARGV[1], 'op', ARGV[5 + 4 * i])
   end
 end
 return out`;
@@ -376,7 +376,7 @@ export class Cluster implements ClusterLink {
    */
   private async commit(writes: readonly Write[]): Promise<Set<number>> {
     const keys: string[] = [STREAM];
-    const args: (string | number)[] = [];
+    const args: (string | number)[] = [this.id];
     const sent: number[] = [];
     writes.forEach((write, i) => {
       const first = write.envelopes[0];
@@ -442,7 +442,7 @@ export class Cluster implements ClusterLink {
 
   /** An op without a room's fence (screen keys, browsers): durable, then in the store. */
   private async append(op: Exclude<Op, { t: 'w' }>): Promise<void> {
-    await this.cmd.xadd(STREAM, '*', 'op', JSON.stringify(op));
+    await this.cmd.xadd(STREAM, '*', 'by', this.id, 'op', JSON.stringify(op));
     this.storeOp(op);
     this.wake();
   }
@@ -535,15 +535,16 @@ export class Cluster implements ClusterLink {
     let writes: Write[] = [];
     for (const [id, fields] of entries) {
       this.lastId = id;
+      // This process's own writes went into the store when Redis took them (`commit`): the
+      // writer is a field of its own, so they are not even parsed.
+      if (fields[1] === this.id) continue;
       let op: Op;
       try {
-        op = JSON.parse(fields[1] ?? 'null') as Op;
+        op = JSON.parse(fields[3] ?? 'null') as Op;
       } catch (err) {
         logger.error(`cluster: entry ${id} is not JSON`, err);
         continue;
       }
-      // This process's own writes went into the store when Redis took them (`commit`).
-      if (op.by === this.id) continue;
       if (op.t === 'w') {
         writes.push(op.write);
         const list = others.get(op.write.room) ?? [];
