@@ -132,7 +132,9 @@ export interface ClusterOptions {
 }
 
 /**
- * A connection that keeps commands while Redis is away (they run once it is back). With
+ * A connection that keeps commands while Redis is away: those queued meanwhile and those in
+ * flight when it broke are sent once it is back (an append that had run is then refused by its
+ * own fence, `!FENCED seq`, and the stream tells what became of it: `absorbDeferred`). With
  * `batched`, the commands of one turn of the event loop go in one write (auto-pipelining).
  */
 const connect = (url: string, batched = false): Redis => {
@@ -177,6 +179,12 @@ export class Cluster implements ClusterLink {
   private readonly posts = new Map<string, { messages: Message[]; sent: Promise<number> }>();
   private closed = false;
   private ticking = false;
+  /** Stream ids of this process's own writes, already in the store (`commit`, `append`). */
+  private readonly mine = new Set<string>();
+  /** Appends in flight: their entries may be read before their answer comes. */
+  private writing = 0;
+  /** Own entries read while appends were in flight, not known yet as `mine`. */
+  private deferred: [id: string, fields: string[]][] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private reading: Promise<void> = Promise.resolve();
 
@@ -294,6 +302,8 @@ export class Cluster implements ClusterLink {
     owner: string,
     request: Forwarded,
   ): Promise<(RunResult & { events?: number }) | 'unreachable' | 'moved'> {
+    // Its answer comes to this process's inbox: not while that is not listening (Redis away).
+    if (this.sub.status !== 'ready') return 'unreachable';
     const id = this.nextId++;
     const message: Message = { k: 'req', id, from: this.id, ...request };
     // Answered, or given up on: when the owner's lease ends first (it died or paused with the
@@ -389,13 +399,14 @@ export class Cluster implements ClusterLink {
     });
     const failed = new Set<number>();
     if (sent.length === 0) return failed;
-    const results = await this.cmd.mnpAppend(keys.length, ...keys, ...args);
+    const results = await this.writeOnce(() => this.cmd.mnpAppend(keys.length, ...keys, ...args));
     const committed: Write[] = [];
     sent.forEach((i, k) => {
       const answer = results[k] ?? '!no answer';
       const write = writes[i]!;
       if (!answer.startsWith('!')) {
         committed.push(write);
+        this.mine.add(answer);
         return;
       }
       failed.add(i);
@@ -405,6 +416,7 @@ export class Cluster implements ClusterLink {
       else if (answer.startsWith('!FENCED seq')) this.released(write.room);
     });
     this.store(committed);
+    this.absorbDeferred();
     this.wake();
     return failed;
   }
@@ -442,9 +454,30 @@ export class Cluster implements ClusterLink {
 
   /** An op without a room's fence (screen keys, browsers): durable, then in the store. */
   private async append(op: Exclude<Op, { t: 'w' }>): Promise<void> {
-    await this.cmd.xadd(STREAM, '*', 'by', this.id, 'op', JSON.stringify(op));
+    const id = await this.writeOnce(() =>
+      this.cmd.xadd(STREAM, '*', 'by', this.id, 'op', JSON.stringify(op)),
+    );
+    this.mine.add(id!);
     this.storeOp(op);
+    this.absorbDeferred();
     this.wake();
+  }
+
+  /**
+   * An append, counted in flight while it is; if it fails (the connection broke), whatever of
+   * this process's was read meanwhile is looked at now (`absorbDeferred`).
+   */
+  private async writeOnce<T>(append: () => Promise<T>): Promise<T> {
+    this.writing++;
+    try {
+      const answer = await append();
+      this.writing--;
+      return answer;
+    } catch (err) {
+      this.writing--;
+      this.absorbDeferred();
+      throw err;
+    }
   }
 
   /** An op that is not a room's write, into the store. */
@@ -530,14 +563,44 @@ export class Cluster implements ClusterLink {
    * room host (folded and broadcast here); then whoever waited for them hears, acks last.
    */
   private apply(entries: [id: string, fields: string[]][]): void {
+    if (entries.length === 0) return;
+    this.lastId = entries.at(-1)![0];
+    this.absorb(entries);
+    this.applied = idOf(this.lastId);
+    this.wake();
+  }
+
+  /**
+   * Own entries read while appends were in flight, once they are answered: those not known
+   * as `mine` by then were appended by Redis although their append failed here (the
+   * connection broke before the answer came): they are applied as another process's are.
+   */
+  private absorbDeferred(): void {
+    if (this.writing > 0 || this.deferred.length === 0) return;
+    const deferred = this.deferred;
+    this.deferred = [];
+    const unknown = deferred.filter(([id]) => !this.mine.delete(id));
+    if (unknown.length === 0) return;
+    this.options.logger.error(
+      `cluster: ${unknown.length} writes of this process found in the log after their append failed`,
+    );
+    this.absorb(unknown, true);
+  }
+
+  private absorb(entries: [id: string, fields: string[]][], recovered = false): void {
     const { logger } = this.options;
     const others = new Map<string, Envelope[]>();
     let writes: Write[] = [];
     for (const [id, fields] of entries) {
-      this.lastId = id;
       // This process's own writes went into the store when Redis took them (`commit`): the
       // writer is a field of its own, so they are not even parsed.
-      if (fields[1] === this.id) continue;
+      if (fields[1] === this.id && !recovered) {
+        if (this.mine.delete(id)) continue;
+        if (this.writing > 0) {
+          this.deferred.push([id, fields]);
+          continue;
+        }
+      }
       let op: Op;
       try {
         op = JSON.parse(fields[3] ?? 'null') as Op;
@@ -561,9 +624,7 @@ export class Cluster implements ClusterLink {
       }
     }
     this.store(writes);
-    if (entries.length > 0) this.applied = idOf(this.lastId);
     for (const [code, envelopes] of others) this.rooms?.follow(code, envelopes);
-    this.wake();
   }
 
   /** Whoever waited for the store to reach a room's seq or a stream entry hears (acks last). */
@@ -628,6 +689,17 @@ export class Cluster implements ClusterLink {
     return batch.sent;
   }
 
+  /**
+   * An answer to a forwarded command, sent again while nobody receives it: the asking process
+   * may be reconnecting to Redis (pub/sub keeps nothing for later). Given up after a while.
+   */
+  private async answer(to: string, reply: Message): Promise<void> {
+    const until = Date.now() + this.leaseMs + 2000;
+    while ((await this.post(to, reply)) === 0 && Date.now() < until && !this.closed) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Messages to this process: forwarded commands and answers. */
   private receive(text: string): void {
     let messages: Message[];
@@ -667,8 +739,7 @@ export class Cluster implements ClusterLink {
       .run(code, command, actor, grant, (n) => (events = n), browserHash)
       .catch((): RunResult => ({ ok: false, error: INTERNAL }))
       .then((result) => {
-        const reply: Message = { k: 'res', id, result, events };
-        return this.post(from, reply);
+        return this.answer(from, { k: 'res', id, result, events });
       })
       .catch((err: unknown) => this.options.logger.error('cluster: answering failed', err));
   }
