@@ -150,6 +150,13 @@ export interface ClusterLink {
   barrier(): Promise<void>;
   /** The room left this process's memory: its lease (if held) goes. */
   released(code: string): void;
+  /** A socket of this process now sits for the player (presence counts every process's). */
+  socketOpened(code: string, playerId: string): void;
+  /**
+   * This process's last socket of the player closed: resolves to whether a socket of another
+   * living process still sits for the player (then the player stays connected).
+   */
+  socketClosed(code: string, playerId: string): Promise<boolean>;
 }
 
 /** A command sent to the process that owns its room. */

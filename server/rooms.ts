@@ -700,6 +700,7 @@ export class RoomHost {
     const n = hosted.connections.get(playerId) ?? 0;
     hosted.connections.set(playerId, n + 1);
     if (n === 0) {
+      this.cluster?.socketOpened(code, playerId);
       await this.run(code, { type: 'system:presence', playerId, connected: true }, SYSTEM);
     }
   }
@@ -718,7 +719,34 @@ export class RoomHost {
     }
     hosted.connections.delete(playerId);
     const presence: RoomCommand = { type: 'system:presence', playerId, connected: false };
-    void this.run(code, restart ? { ...presence, restart } : presence, SYSTEM);
+    const gone = () => void this.run(code, restart ? { ...presence, restart } : presence, SYSTEM);
+    if (!this.cluster) return gone();
+    // In cluster mode a tab of the player's on another process keeps them connected.
+    this.cluster.socketClosed(code, playerId).then(
+      (elsewhere) => {
+        if (!elsewhere) gone();
+      },
+      (err: unknown) => {
+        this.deps.logger.error(`room ${code}: presence across processes failed`, err, {
+          room: code,
+        });
+        gone();
+      },
+    );
+  }
+
+  /**
+   * Cluster mode, on the room's owner: the players the room shows connected whom no socket of
+   * a living process sits for (their process died) are disconnected, as if they had left.
+   */
+  reconcile(code: string, seated: ReadonlySet<string>): void {
+    const hosted = this.rooms.get(code);
+    if (!hosted) return;
+    for (const p of hosted.state.players) {
+      if (!p.connected || p.bot !== undefined || seated.has(p.id)) continue;
+      if (hosted.connections.has(p.id)) continue;
+      void this.run(code, { type: 'system:presence', playerId: p.id, connected: false }, SYSTEM);
+    }
   }
 
   /**

@@ -23,6 +23,12 @@ const seqKey = (code: string) => `mnp:seq:${code}`;
 const leaseKey = (code: string) => `mnp:lease:${code}`;
 const epochKey = (code: string) => `mnp:epoch:${code}`;
 const inbox = (process: string) => `mnp:proc:${process}`;
+/** Per room, per player and process (`player|process`): how many sockets sit for the player. */
+const socketsKey = (code: string) => `mnp:sockets:${code}`;
+/** A process is alive while this key is (renewed with its leases). */
+const aliveKey = (process: string) => `mnp:alive:${process}`;
+/** Every process that joined and has not been found dead yet. */
+const PROCESSES = 'mnp:processes';
 
 /** A write of the stream: what every process applies to its store, in stream order. */
 type Op = { by: string } & (
@@ -100,6 +106,7 @@ export interface ClusterRooms {
   follow(code: string, envelopes: Envelope[]): void;
   takeOver(code: string): void;
   lost(code: string): void;
+  reconcile(code: string, seated: ReadonlySet<string>): void;
 }
 
 type Message =
@@ -179,6 +186,8 @@ export class Cluster implements ClusterLink {
   private readonly posts = new Map<string, { messages: Message[]; sent: Promise<number> }>();
   private closed = false;
   private ticking = false;
+  /** The processes last seen alive (`tick`). */
+  private alive = new Set<string>();
   /** Stream ids of this process's own writes, already in the store (`commit`, `append`). */
   private readonly mine = new Set<string>();
   /** Appends in flight: their entries may be read before their answer comes. */
@@ -228,6 +237,9 @@ export class Cluster implements ClusterLink {
       if (entries.length === 0) break;
       this.apply(entries);
     }
+    await this.cmd.set(aliveKey(this.id), '1', 'PX', this.leaseMs);
+    await this.cmd.sadd(PROCESSES, this.id);
+    this.alive = new Set(await this.cmd.smembers(PROCESSES));
     await this.sub.subscribe(inbox(this.id));
     // Pub/sub forgets what was in flight when the connection to Redis broke: the forwarded
     // commands still waiting then will not be answered (they may or may not have run).
@@ -294,7 +306,11 @@ export class Cluster implements ClusterLink {
     await this.seen(code, n);
     this.leases.set(code, value);
     this.owners.delete(code);
-    if (mustExist) this.rooms?.takeOver(code);
+    if (mustExist) {
+      this.rooms?.takeOver(code);
+      // Its previous owner may have died with players' sockets: they are not connected.
+      void this.reconcile([code]);
+    }
     return 'here';
   }
 
@@ -355,6 +371,43 @@ export class Cluster implements ClusterLink {
     });
   }
 
+  socketOpened(code: string, playerId: string): void {
+    this.cmd.hincrby(socketsKey(code), `${playerId}|${this.id}`, 1).catch((err: unknown) => {
+      this.options.logger.error(`room ${code}: counting a socket failed`, err, { room: code });
+    });
+  }
+
+  async socketClosed(code: string, playerId: string): Promise<boolean> {
+    await this.cmd.hincrby(socketsKey(code), `${playerId}|${this.id}`, -1);
+    return (await this.seated(code)).has(playerId);
+  }
+
+  /** The players a socket of a living process sits for in the room. */
+  private async seated(code: string): Promise<Set<string>> {
+    const counts = await this.cmd.hgetall(socketsKey(code));
+    const seated = new Set<string>();
+    for (const [field, n] of Object.entries(counts)) {
+      const bar = field.lastIndexOf('|');
+      const process = field.slice(bar + 1);
+      if (Number(n) > 0 && (process === this.id || this.alive.has(process))) {
+        seated.add(field.slice(0, bar));
+      }
+    }
+    return seated;
+  }
+
+  /** Rooms owned here: players whose sockets were on a process that died are disconnected. */
+  private async reconcile(codes: string[]): Promise<void> {
+    try {
+      for (const code of codes) {
+        if (!this.leases.has(code)) continue;
+        this.rooms?.reconcile(code, await this.seated(code));
+      }
+    } catch (err) {
+      this.options.logger.error('cluster: presence after a process died failed', err);
+    }
+  }
+
   released(code: string): void {
     const value = this.leases.get(code);
     if (value === undefined) return;
@@ -373,6 +426,7 @@ export class Cluster implements ClusterLink {
     await Promise.all(
       held.map(([code, value]) => this.cmd.mnpRelease(leaseKey(code), value).catch(() => 0)),
     );
+    await this.cmd.del(aliveKey(this.id)).catch(() => 0);
     this.closed = true;
     this.reader.disconnect();
     this.sub.disconnect();
@@ -500,6 +554,18 @@ export class Cluster implements ClusterLink {
     if (this.ticking) return;
     this.ticking = true;
     try {
+      // This process is alive; those whose key ran out are not: their players' sockets went.
+      await this.cmd.set(aliveKey(this.id), '1', 'PX', this.leaseMs);
+      // (Again each time: one that was paused past its key was taken off the list meanwhile.)
+      await this.cmd.sadd(PROCESSES, this.id);
+      const known = await this.cmd.smembers(PROCESSES);
+      const living = await Promise.all(known.map((p) => this.cmd.exists(aliveKey(p))));
+      const dead = known.filter((p, i) => living[i] === 0 && p !== this.id);
+      this.alive = new Set(known.filter((p, i) => living[i] === 1 || p === this.id));
+      if (dead.length > 0) {
+        await this.cmd.srem(PROCESSES, ...dead);
+        void this.reconcile([...this.leases.keys()]);
+      }
       const held = [...this.leases];
       if (held.length > 0) {
         const pipe = this.cmd.pipeline() as unknown as Pipe;

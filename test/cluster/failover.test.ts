@@ -200,8 +200,13 @@ describe('failover', () => {
         expect(said.get(seq)).toBe(text);
       }
       // A process that starts now reads the same log from the restarted Redis.
+      // (The bots play on meanwhile: what it read is the start of what the others have now.)
       const c = await world.server();
-      expect(await roomLog(c.url, code)).toEqual(await roomLog(a.url, code));
+      const fresh = await roomLog(c.url, code);
+      const now = await roomLog(a.url, code);
+      const last = Math.max(...loads.flatMap((l) => l.acked.map((a) => a.seq)));
+      expect(fresh.length).toBeGreaterThanOrEqual(last);
+      expect(fresh).toEqual(now.slice(0, fresh.length));
       for (const s of [host, second]) s.disconnect();
     },
   );
@@ -236,6 +241,43 @@ describe('failover', () => {
       expect(ended.event).toMatchObject({ seat: 'Amy' });
       console.log(`failover: the turn of 5 s ended ${Date.now() - started} ms after it started`);
       for (const s of players) s.disconnect();
+    },
+  );
+
+  it(
+    "a process dies: the room's owner marks the players whose sockets it held disconnected",
+    { timeout: 30_000 },
+    async () => {
+      const [a, b] = await Promise.all([world.server(), world.server()]);
+      const host = await connect(a.url);
+      const code = data(await host.emitWithAck('room:create', { settings: {} })).identity.code;
+      const seen = record(host);
+      const amy = await connect(a.url);
+      data(await amy.emitWithAck('room:join', { code, name: 'amy' }));
+      const ben = await connect(b.url);
+      const benId = data(await ben.emitWithAck('room:join', { code, name: 'ben' })).identity
+        .playerId!;
+      const killedAt = Date.now();
+      await world.kill(b.child);
+      await waitFor(
+        () =>
+          seen.some(
+            (e) =>
+              e.event.type === 'presenceChanged' &&
+              e.event.playerId === benId &&
+              !e.event.connected,
+          ),
+        'Ben, whose process died, to be disconnected',
+        10_000,
+      );
+      console.log(
+        `failover: a dead process's player was disconnected ${Date.now() - killedAt} ms after kill -9`,
+      );
+      // Amy, on the living process, stays connected.
+      const watcher = await connect(a.url);
+      const { snapshot } = data(await watcher.emitWithAck('room:watch', { code }));
+      expect(snapshot.state.players.find((p) => p.seat === 'Amy')?.connected).toBe(true);
+      for (const s of [host, amy, watcher]) s.disconnect();
     },
   );
 });

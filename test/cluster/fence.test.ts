@@ -18,6 +18,7 @@ const noRooms: ClusterRooms = {
   follow: () => {},
   takeOver: () => {},
   lost: () => {},
+  reconcile: () => {},
 };
 let one: Cluster;
 let two: Cluster;

@@ -247,6 +247,38 @@ describe('a room on two processes', () => {
     for (const s of [host, second, opener]) s.disconnect();
   });
 
+  it(
+    'a player with tabs on both processes stays connected until the last one closes',
+    { timeout: 30_000 },
+    async () => {
+      const host = await connect(a.url);
+      const created = data(await host.emitWithAck('room:create', { settings: {} }));
+      const code = created.identity.code;
+      const first = await connect(a.url);
+      const joined = data(await first.emitWithAck('room:join', { code, name: 'ben' }));
+      const ben = joined.identity.playerId!;
+      const second = await connect(b.url);
+      data(await second.emitWithAck('room:resume', { code, token: joined.token }));
+      const seen = record(host);
+      const connected = async () => {
+        const watcher = await connect(a.url);
+        const { snapshot } = data(await watcher.emitWithAck('room:watch', { code }));
+        watcher.disconnect();
+        return snapshot.state.players.find((p) => p.id === ben)?.connected;
+      };
+      second.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await connected()).toBe(true);
+      expect(seen.some((e) => e.event.type === 'presenceChanged')).toBe(false);
+      first.disconnect();
+      await waitFor(
+        () => seen.some((e) => e.event.type === 'presenceChanged' && !e.event.connected),
+        'Ben to go offline once his last tab closed',
+      );
+      host.disconnect();
+    },
+  );
+
   // Last: it kills a process.
   it(
     'a room its owner no longer looks at moves to the process its players use',
