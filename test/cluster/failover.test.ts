@@ -28,6 +28,13 @@ async function busyRoom(url: string) {
   return { host, code, hostToken: created.hostToken };
 }
 
+/** The host's second window, on the process at `url`. */
+async function hostWindow(url: string, code: string, hostToken: string): Promise<Client> {
+  const socket = await connect(url);
+  data(await socket.emitWithAck('room:resume', { code, token: hostToken }));
+  return socket;
+}
+
 /** A host socket on `url` that keeps saying numbered lines; what was acknowledged is kept. */
 function sayer(socket: Client) {
   const acked: { seq: number; text: string; at: number }[] = [];
@@ -68,8 +75,7 @@ describe('failover', () => {
       const [a, b] = await Promise.all([world.server(), world.server()]);
       const { host, code, hostToken } = await busyRoom(a.url);
       // The host's second window, on the other process, keeps writing through the kill.
-      const second = await connect(b.url);
-      data(await second.emitWithAck('room:resume', { code, token: hostToken }));
+      const second = await hostWindow(b.url, code, hostToken);
       const seen = record(second);
       const load = sayer(second);
       await waitFor(() => load.acked.length >= 10, 'some acknowledged lines', 10_000);
@@ -141,8 +147,7 @@ describe('failover', () => {
       a.child.kill('SIGCONT');
       const answer = await stale;
 
-      const second = await connect(b.url);
-      data(await second.emitWithAck('room:resume', { code, token: hostToken }));
+      const second = await hostWindow(b.url, code, hostToken);
       const after = data(await second.emitWithAck('host:say', { text: 'after the pause' })).seq;
       await waitFor(
         () => seen.at(-1)?.seq !== undefined && seen.at(-1)!.seq >= after,
@@ -177,8 +182,7 @@ describe('failover', () => {
     async () => {
       const [a, b] = await Promise.all([world.server(), world.server()]);
       const { host, code, hostToken } = await busyRoom(a.url);
-      const second = await connect(b.url);
-      data(await second.emitWithAck('room:resume', { code, token: hostToken }));
+      const second = await hostWindow(b.url, code, hostToken);
       const loads = [sayer(host), sayer(second)];
       await waitFor(() => loads.every((l) => l.acked.length >= 5), 'acknowledged lines', 10_000);
       await world.kill(world.redis!);

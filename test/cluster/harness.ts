@@ -1,13 +1,11 @@
 // The cluster tests' world: a redis-server of their own (a temp dir, a unix socket, AOF, no
 // RDB), and server processes (server/main.ts with REDIS_URL) that can be killed or paused.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tempDir } from '../server/helpers.ts';
-
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+import type { ServerProcess } from '../server/helpers.ts';
+import { spawnServer, tempDir } from '../server/helpers.ts';
 
 /** Debian's redis-server (.ci/run installs it), or REDIS_SERVER. */
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -22,12 +20,7 @@ const exited = (child: ChildProcess) =>
     ? Promise.resolve()
     : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-export interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  /** What it printed (stdout and stderr). */
-  output(): string;
-}
+export type { ServerProcess };
 
 export class World {
   private readonly tmp = tempDir();
@@ -71,35 +64,18 @@ export class World {
 
   /** A server process in cluster mode on a free port. */
   async server(env: Record<string, string> = {}): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: repo,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: this.socket,
-        LEASE_MS: '1000',
-        DURABILITY: 'full',
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'error',
-        // The tests open many sockets from one address.
-        MAX_SOCKETS_PER_ADDRESS: '1000',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const started = await spawnServer({
+      REDIS_URL: this.socket,
+      LEASE_MS: '1000',
+      DURABILITY: 'full',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'error',
+      // The tests open many sockets from one address.
+      MAX_SOCKETS_PER_ADDRESS: '1000',
+      ...env,
     });
-    this.children.add(child);
-    let out = '';
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-    });
-    return { child, url, output: () => out };
+    this.children.add(started.child);
+    return started;
   }
 
   /** kill -9, and wait until it is gone. */
@@ -127,7 +103,3 @@ export class World {
     this.tmp.cleanup();
   }
 }
-
-/** Whether this machine can run the cluster tests at all (for a clear message, not a skip). */
-export const redisVersion = (): string =>
-  spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).stdout.trim();

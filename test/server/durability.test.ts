@@ -1,15 +1,21 @@
 // kill -9 the real server process: every acknowledged event survives, rooms resume, tokens work.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { Envelope } from '../../shared/room/index.ts';
 import type { Client } from './helpers.ts';
-import { SEED_SETTINGS, connect, data, record, roomLog, tempDir, waitFor } from './helpers.ts';
+import {
+  SEED_SETTINGS,
+  connect,
+  data,
+  record,
+  roomLog,
+  spawnServer,
+  tempDir,
+  waitFor,
+} from './helpers.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = tempDir();
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -17,25 +23,11 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-/** Starts `server/main.ts` as its own process and waits for its machine-readable line. */
+/** Starts `server/main.ts` as its own process, on the test's data directory. */
 async function serve(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: repo,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: tmp.dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-  return { child, url };
+  const started = await spawnServer({ DATA_DIR: tmp.dir });
+  children.push(started.child);
+  return started;
 }
 
 const exited = (child: ChildProcess) =>

@@ -1,8 +1,11 @@
 // Shared by the server tests: a real server on a free port, real socket.io clients.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { io as connectClient } from 'socket.io-client';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { App, AppDeps } from '../../server/app.ts';
@@ -368,3 +371,33 @@ export const validPayloads = (
   'class:project': {},
   'class:cohost': {},
 });
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** What it printed (stdout and stderr). */
+  output(): string;
+}
+
+/**
+ * `server/main.ts` as a process of its own on a free port of 127.0.0.1 (so that it can be
+ * killed), once it prints its machine-readable line.
+ */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  return { child, url, output: () => out };
+}
