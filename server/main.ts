@@ -37,7 +37,7 @@ import { createLogger, logFormat } from './log.ts';
 import { readLimits } from './limits.ts';
 import { DEFAULT_RATE_LIMIT } from './ratelimit.ts';
 import { SqliteStore } from './store/sqlite.ts';
-import { Cluster } from './cluster/cluster.ts';
+import { Cluster, redisUrlProblem } from './cluster/cluster.ts';
 
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
@@ -71,6 +71,8 @@ const redisUrl = env.REDIS_URL?.trim() || undefined;
 let store: SqliteStore;
 let cluster: Cluster | undefined;
 if (redisUrl) {
+  const problem = redisUrlProblem(redisUrl);
+  if (problem) throw new Error(`REDIS_URL=${redisUrl}: ${problem}`);
   store = new SqliteStore(':memory:');
   cluster = new Cluster({
     url: redisUrl,

@@ -144,6 +144,16 @@ export interface ClusterOptions {
  * own fence, `!FENCED seq`, and the stream tells what became of it: `absorbDeferred`). With
  * `batched`, the commands of one turn of the event loop go in one write (auto-pipelining).
  */
+/** How long a starting process waits for Redis to answer before it gives up. */
+const START_TIMEOUT_MS = 10_000;
+
+/** `redis://…`, `rediss://…` or a unix socket's path. */
+export function redisUrlProblem(url: string): string | null {
+  if (/^rediss?:\/\//.test(url)) return URL.canParse(url) ? null : 'not a valid address';
+  if (url.startsWith('/') || url.startsWith('./')) return null;
+  return 'expected redis://host:port, rediss://host:port or the path of a unix socket';
+}
+
 const connect = (url: string, batched = false): Redis => {
   const options = { maxRetriesPerRequest: null, enableAutoPipelining: batched } as const;
   return url.startsWith('redis://') || url.startsWith('rediss://')
@@ -206,10 +216,16 @@ export class Cluster implements ClusterLink {
     this.cmd.defineCommand('mnpRelease', { numberOfKeys: 1, lua: RELEASE });
     this.reader = connect(options.url);
     this.sub = connect(options.url);
+    // While Redis is away each connection retries (and says so) every few hundred ms: the
+    // log gets the first error of an outage and then one line every 10 s.
+    let quietUntil = 0;
     for (const r of [this.cmd, this.reader, this.sub]) {
       r.on('error', (err: Error) => {
-        if (!this.closed) options.logger.error('redis', err);
+        if (this.closed || Date.now() < quietUntil) return;
+        quietUntil = Date.now() + 10_000;
+        options.logger.error(`redis at ${options.url}: ${err.message} (retrying)`, err);
       });
+      r.on('ready', () => (quietUntil = 0));
     }
   }
 
@@ -218,7 +234,19 @@ export class Cluster implements ClusterLink {
    * to its end, the inbox subscribed. Then the room host may be attached and the server listen.
    */
   async start(): Promise<void> {
-    const { logger, durability } = this.options;
+    const { logger, durability, url } = this.options;
+    // A server that cannot reach its Redis says so and stops, rather than wait in silence.
+    const reached = await Promise.race([
+      this.cmd.ping().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), START_TIMEOUT_MS).unref()),
+    ]);
+    if (!reached) {
+      this.closed = true;
+      for (const r of [this.cmd, this.reader, this.sub]) r.disconnect();
+      throw new Error(
+        `REDIS_URL=${url}: no answer from Redis in ${START_TIMEOUT_MS / 1000} s (is redis-server running there?)`,
+      );
+    }
     try {
       await this.cmd.config('SET', 'appendonly', 'yes');
       await this.cmd.config('SET', 'appendfsync', durability === 'full' ? 'always' : 'everysec');
@@ -423,15 +451,17 @@ export class Cluster implements ClusterLink {
     if (this.timer) clearInterval(this.timer);
     const held = [...this.leases];
     this.leases.clear();
-    await Promise.all(
-      held.map(([code, value]) => this.cmd.mnpRelease(leaseKey(code), value).catch(() => 0)),
-    );
-    await this.cmd.del(aliveKey(this.id)).catch(() => 0);
+    // Others may take the rooms at once; with Redis away they wait for the leases to run out.
+    const goodbye = Promise.all([
+      ...held.map(([code, value]) => this.cmd.mnpRelease(leaseKey(code), value).catch(() => 0)),
+      this.cmd.del(aliveKey(this.id)).catch(() => 0),
+    ]);
+    await Promise.race([goodbye, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     this.closed = true;
     this.reader.disconnect();
     this.sub.disconnect();
     await this.reading;
-    await this.cmd.quit().catch(() => undefined);
+    this.cmd.disconnect();
   }
 
   /**

@@ -1,5 +1,6 @@
 // The fence, at the log itself: an append from a process that lost a room's lease is refused
-// by Redis, and so is one that does not start where the room's log ends.
+// by Redis, and so is one that does not start where the room's log ends. And a REDIS_URL that
+// is not one is refused at start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../server/cluster/cluster.ts';
 import type { ClusterRooms } from '../../server/cluster/cluster.ts';
@@ -7,6 +8,7 @@ import type { Logger } from '../../server/log.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { Write } from '../../server/store/sqlite.ts';
 import type { Envelope } from '../../shared/room/index.ts';
+import { spawnServer } from '../server/helpers.ts';
 import { World } from './harness.ts';
 
 const world = new World();
@@ -87,5 +89,12 @@ describe('the fence', () => {
     await one.close();
     // Even once its creator let its lease go.
     expect(await two.log.create(note('FENCE2', 1, ''))).toBe(false);
+  });
+
+  it('a server given a REDIS_URL that is not one stops at once and says why', async () => {
+    const started = spawnServer({ REDIS_URL: 'localhost:6379' });
+    await expect(started).rejects.toThrow(
+      /REDIS_URL=localhost:6379: expected redis:\/\/host:port, rediss:\/\/host:port or the path of a unix socket/,
+    );
   });
 });
