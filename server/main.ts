@@ -65,6 +65,13 @@ const logger = await createLogger(logFormat(env, process.stdout.isTTY === true),
 });
 
 const durability = env.DURABILITY === 'full' ? 'full' : 'normal';
+/** A room's lease in cluster mode: renewed every third of it, so not shorter than Redis's hiccups. */
+const leaseMs = (): number => {
+  const ms = number('LEASE_MS', 3000);
+  if (ms < 300)
+    throw new Error(`LEASE_MS=${ms}: at least 300 (a lease is renewed every third of it)`);
+  return ms;
+};
 const redisUrl = env.REDIS_URL?.trim() || undefined;
 // Cluster mode: Redis holds the log; this process keeps its own copy in memory, read from
 // Redis at start (server/cluster/cluster.ts). Otherwise the SQLite file in DATA_DIR.
@@ -79,7 +86,7 @@ if (redisUrl) {
     store,
     logger,
     durability,
-    leaseMs: number('LEASE_MS', 3000),
+    leaseMs: leaseMs(),
     // Tests only (test/cluster): a slow reader of the log, to show acks wait for broadcasts.
     readDelayMs: Number(env.CLUSTER_READ_DELAY_MS ?? 0),
   });
