@@ -1,4 +1,5 @@
-import type { RoomLog } from './hosted.ts';
+import type { ErrorBody } from '../shared/protocol/index.ts';
+import type { Failed, RoomLog } from './hosted.ts';
 import type { Logger } from './log.ts';
 import type { SqliteStore, Write } from './store/sqlite.ts';
 
@@ -8,6 +9,18 @@ export interface Committed<T> {
   /** The caller's own record of the write, handed back as it was given. */
   tag: T;
   ok: boolean;
+  /** Why it did not commit, when the log says more than INTERNAL would (`LogError`). */
+  error?: ErrorBody;
+}
+
+/**
+ * A commit that failed with a sentence of its own for the people whose commands were in it
+ * (cluster mode: the connection to Redis broke before its answer, so the writes may be in).
+ */
+export class LogError extends Error {
+  constructor(readonly answer: ErrorBody) {
+    super(answer.message);
+  }
 }
 
 /**
@@ -56,22 +69,32 @@ export class GroupCommit<T> {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    const done = (failed: Set<number>) =>
-      this.settle(batch.map(({ write, tag }, i) => ({ write, tag, ok: !failed.has(i) })));
-    const all = () => new Set(batch.keys());
-    let failed: Set<number> | Promise<Set<number>>;
+    let error: ErrorBody | undefined;
+    const done = (failed: Failed) =>
+      this.settle(
+        batch.map(({ write, tag }, i) => {
+          if (!failed.has(i)) return { write, tag, ok: true };
+          const why = failed instanceof Map ? (failed.get(i) as ErrorBody) : error;
+          return { write, tag, ok: false, ...(why ? { error: why } : {}) };
+        }),
+      );
+    const all = (err: unknown) => {
+      if (err instanceof LogError) error = err.answer;
+      return new Set(batch.keys());
+    };
+    let failed: Failed | Promise<Failed>;
     try {
       failed = this.log.commit(batch.map((item) => item.write));
     } catch (err) {
       this.logger.error('group commit failed', err);
-      failed = all();
+      failed = all(err);
     }
     if (!(failed instanceof Promise)) return done(failed);
     this.busy = true;
     failed
       .catch((err: unknown) => {
         this.logger.error('group commit failed', err);
-        return all();
+        return all(err);
       })
       .then(done)
       .catch((err: unknown) => this.logger.error('settling a group commit failed', err))

@@ -114,13 +114,16 @@ export const newHosted = (
  * (`SqliteStore`). One process: the SQLite file itself (server/commit.ts). Cluster mode: a
  * fenced append to Redis, then the process's own copy of the log (server/cluster/).
  */
+/** A commit's writes that did not commit, by index; a map says why, for each. */
+export type Failed = ReadonlySet<number> | ReadonlyMap<number, ErrorBody>;
+
 export interface RoomLog {
   /**
    * A group commit's writes, in order: the indexes of those that did not commit (a write that
    * failed fails the writes of its room queued after it). Once it returns or resolves, the
    * committed ones are in the store.
    */
-  commit(writes: readonly Write[]): Set<number> | Promise<Set<number>>;
+  commit(writes: readonly Write[]): Failed | Promise<Failed>;
   /** A new room's first write; false when the code was taken meanwhile (another process). */
   create(write: Write): Promise<boolean>;
   setScreenKey(room: string, keyHash: string): Promise<void>;

@@ -562,9 +562,9 @@ export class RoomHost {
       }
     }
     for (const [hosted, seen] of touched) if (seen.out) this.fanOut(hosted, seen.out);
-    for (const { write, tag, ok } of batch) {
+    for (const { write, tag, ok, error } of batch) {
       if (!ok) {
-        tag.resolve({ ok: false, error: INTERNAL });
+        tag.resolve({ ok: false, error: error ?? INTERNAL });
         continue;
       }
       tag.resolve({ ok: true, seq: tag.state.seq });

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Envelope } from '../../shared/room/index.ts';
+import type { ErrorBody } from '../../shared/protocol/index.ts';
 import type { ClusterLink, Forwarded, RoomLog, RunResult } from '../hosted.ts';
 import { INTERNAL } from '../hosted.ts';
+import { LogError } from '../commit.ts';
 import type { Logger } from '../log.ts';
 import type { Credential, Durability, SqliteStore, Write } from '../store/sqlite.ts';
 
@@ -144,6 +146,13 @@ export interface ClusterOptions {
  * own fence, `!FENCED seq`, and the stream tells what became of it: `absorbDeferred`). With
  * `batched`, the commands of one turn of the event loop go in one write (auto-pipelining).
  */
+/** The answer to commands whose append's answer was lost with the connection to Redis. */
+const UNSURE: ErrorBody = {
+  code: 'internal',
+  message:
+    'The server lost its connection to its database while saving that; it may be saved. Look at the room before trying again.',
+};
+
 /** How long a starting process waits for Redis to answer before it gives up. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -468,7 +477,7 @@ export class Cluster implements ClusterLink {
    * The group commit's writes in one fenced call to Redis; those that committed go into the
    * store at once (this process's own writes are not read back from the stream: `apply`).
    */
-  private async commit(writes: readonly Write[]): Promise<Set<number>> {
+  private async commit(writes: readonly Write[]): Promise<Map<number, ErrorBody>> {
     const keys: string[] = [STREAM];
     const args: (string | number)[] = [this.id];
     const sent: number[] = [];
@@ -481,9 +490,16 @@ export class Cluster implements ClusterLink {
       keys.push(seqKey(write.room), leaseKey(write.room));
       args.push(this.leases.get(write.room) ?? '', first.seq - 1, last.seq, JSON.stringify(op));
     });
-    const failed = new Set<number>();
+    const failed = new Map<number, ErrorBody>();
     if (sent.length === 0) return failed;
-    const results = await this.writeOnce(() => this.cmd.mnpAppend(keys.length, ...keys, ...args));
+    let results: string[];
+    try {
+      results = await this.writeOnce(() => this.cmd.mnpAppend(keys.length, ...keys, ...args));
+    } catch (err) {
+      // Redis may have run it: if so its events come back in the log and are broadcast.
+      this.options.logger.error(`cluster: an append of ${sent.length} writes got no answer`, err);
+      throw new LogError(UNSURE);
+    }
     const committed: Write[] = [];
     sent.forEach((i, k) => {
       const answer = results[k] ?? '!no answer';
@@ -493,11 +509,14 @@ export class Cluster implements ClusterLink {
         this.mine.add(answer);
         return;
       }
-      failed.add(i);
-      // Another process holds the room now; or this one is behind its log (never, but safe).
-      // The room's writes after a refused one were decided on top of it: refused too.
+      // Another process holds the room now: nothing of it was written. Or the log is ahead of
+      // this write: the append was sent again after the connection broke, and the first one
+      // was written (its events come back in the log and are broadcast). The room's writes
+      // after a refused one were decided on top of it: refused too.
+      const fencedSeq = answer.startsWith('!FENCED seq');
+      failed.set(i, fencedSeq ? UNSURE : INTERNAL);
       if (answer.startsWith('!FENCED lease')) this.lose(write.room);
-      else if (answer.startsWith('!FENCED seq')) this.released(write.room);
+      else if (fencedSeq) this.released(write.room);
     });
     this.store(committed);
     this.absorbDeferred();
