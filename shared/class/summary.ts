@@ -1,3 +1,4 @@
+import { FRIENDS } from '../room/settings.ts';
 import type { RoomState } from '../room/types.ts';
 import type { ClassTable, TableSummary } from './types.ts';
 
@@ -33,6 +34,8 @@ export function tableSummary(
     messages: round ? round.paxos.nextMessageId - 1 : 0,
     players: room.players
       .filter((p) => p.seat !== null)
+      // In seat order (Amy first): a bot that takes a kicked student's seat joins last.
+      .sort((a, b) => seatOrder(a.seat!) - seatOrder(b.seat!))
       .map((p) => {
         // A player never seen acting counts from the round's start: a silent seat is idle too.
         const last = lastActive.get(p.id) ?? round?.startedAt ?? now;
@@ -47,6 +50,8 @@ export function tableSummary(
       }),
   };
 }
+
+const seatOrder = (seat: string): number => (FRIENDS as readonly string[]).indexOf(seat);
 
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -142,6 +142,11 @@ describe('a class in Chromium', { timeout: 240_000 }, () => {
     expect(await screen.getByText('Join on your phone').count()).toBe(0);
     await shot(screen, 'class-projector-table.png');
 
+    // And back: the class's own screen, its code huge again.
+    await dash.getByRole('button', { name: 'Project the class screen' }).click();
+    await screen.getByLabel(`Class code ${code}`).waitFor();
+    expect(await screen.locator('body').textContent()).not.toContain('Paxos, week 3 · Table 1');
+
     for (const phone of phones) await phone.context.close();
   });
 });

@@ -178,6 +178,11 @@ describe('table summary', () => {
       messages: 0,
     });
     expect(lobby.players.map((p) => p.seat)).toEqual(NODES);
+    // In seat order whatever the order they joined in (a bot taking a kicked seat joins last).
+    const shuffled = { ...t.state, players: [...t.state.players].reverse() };
+    expect(tableSummary(table, shuffled, new Map(), t.now).players.map((p) => p.seat)).toEqual(
+      NODES,
+    );
     t.must({ type: 'host:startRound' }, HOST);
     t.playCase3();
     const active = new Map([['AAAAA-Amy', t.now]]);
