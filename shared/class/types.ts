@@ -114,6 +114,8 @@ export interface StudentView {
   name: string;
   /** Where the student sits, or null while waiting for the next round. */
   table: { code: string; index: number; seat: string } | null;
+  /** Class rounds started so far (0: none yet): a late joiner waits for the next. */
+  round: number;
   locked: boolean;
   kicked: boolean;
   /** The open or last revealed question. */

@@ -40,6 +40,7 @@ export function studentView(state: ClassState, studentId: string): StudentView {
       table && student.seat && !student.kicked
         ? { code: table.code, index: table.index, seat: student.seat }
         : null,
+    round: state.round,
     locked: state.locked,
     kicked: student.kicked,
     question,

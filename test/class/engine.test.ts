@@ -285,6 +285,14 @@ describe('questions', () => {
     c.must({ type: 'kick', studentId: 's2' }, HOST);
     expect(studentView(c.state, 's2')).toMatchObject({ kicked: true, question: null, table: null });
   });
+
+  it('tells a waiting student how many class rounds were started', () => {
+    const c = new TestClass();
+    c.join(2);
+    expect(studentView(c.state, 's1')).toMatchObject({ round: 0, table: null });
+    c.must({ type: 'roundStarted', tables: [] }, SYSTEM);
+    expect(studentView(c.state, 's1').round).toBe(1);
+  });
 });
 
 describe('seating', () => {
