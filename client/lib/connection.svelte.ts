@@ -28,6 +28,15 @@ export const NO_ANSWER: ErrorBody = {
   code: 'internal',
   message: 'The server did not answer in time. Check the connection and try again.',
 };
+/**
+ * How long a command waits for the page's first connection (a server that refuses new
+ * connections for a while, its address's budget spent, lets the page in as it refills).
+ */
+const FIRST_CONNECT_MS = 60_000;
+export const UNREACHABLE: ErrorBody = {
+  code: 'internal',
+  message: 'Cannot reach the server yet: nothing was sent. Check the connection and try again.',
+};
 /** What a command sent while the connection is lost answers at once: nothing was sent. */
 export const OFFLINE: ErrorBody = {
   code: 'internal',
@@ -82,7 +91,11 @@ export class Connection {
   readonly #socket: ServerSocket;
   readonly #timers: Timers;
   #wasConnected = false;
+  /** Handshakes refused in a row (rate_limited): the wait before the next one doubles. */
+  #refusals = 0;
   #reconnected: (() => void)[] = [];
+  /** Settles true at the first connect. */
+  readonly #firstConnect: Promise<boolean>;
 
   constructor(timers: Timers) {
     this.#timers = timers;
@@ -93,9 +106,13 @@ export class Connection {
       transports: ['polling', 'websocket'],
       ackTimeout: ACK_TIMEOUT_MS,
     });
+    this.#firstConnect = new Promise((resolve) =>
+      this.#socket.once('connect', () => resolve(true)),
+    );
     this.#socket.on('connect', () => {
       const again = this.#wasConnected;
       this.#wasConnected = true;
+      this.#refusals = 0;
       this.#link = again ? 'back' : 'online';
       if (!again) return;
       this.#timers.later(() => {
@@ -108,8 +125,16 @@ export class Connection {
       // socket.io reconnects by itself unless the server hung up on purpose; come back anyway.
       if (reason === 'io server disconnect') this.#timers.later(() => this.#socket.connect(), 2000);
     });
-    this.#socket.on('connect_error', () => {
+    this.#socket.on('connect_error', (err) => {
       this.#link = this.#wasConnected ? 'lost' : 'connecting';
+      // The server's handshake refused us for its per-address budgets (a class behind one
+      // school address, all connecting in the same seconds): socket.io does not retry a
+      // refusal by itself, so try again, later each time and spread out, until it lets us in.
+      const code = (err as { data?: { code?: unknown } }).data?.code;
+      if (code === 'rate_limited' && !this.#socket.active) {
+        const wait = Math.min(8000, 1000 * 2 ** this.#refusals++) * (1 + Math.random());
+        this.#timers.later(() => this.#socket.connect(), wait);
+      }
     });
   }
 
@@ -128,9 +153,18 @@ export class Connection {
    * connection is lost a command fails at once (OFFLINE) rather than waiting for a timeout,
    * or, buffered by socket.io, running later without anyone knowing; a command waiting for
    * its answer when the link drops fails then. While the first connection is being made,
-   * commands wait for it (the page's first resume or watch).
+   * commands wait for it (the page's first resume or watch), and only then are sent: their
+   * answer's wait starts once the server can hear them.
    */
   async ask<E extends ClientEventName>(name: E, payload: ClientPayload<E>): Promise<AckOf<E>> {
+    if (this.#link === 'connecting') {
+      const given = new Promise<boolean>((resolve) =>
+        this.#timers.later(() => resolve(false), FIRST_CONNECT_MS),
+      );
+      if (!(await Promise.race([this.#firstConnect, given]))) {
+        return { ok: false, error: UNREACHABLE };
+      }
+    }
     if (this.#link === 'lost') return { ok: false, error: OFFLINE };
     const emitWithAck = this.#socket.emitWithAck.bind(this.#socket) as Ask;
     try {

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { createApp } from '../../server/app.ts';
+import type { Limits } from '../../server/limits.ts';
 import { silentLogger } from '../../server/log.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 
@@ -70,7 +71,12 @@ export interface Served {
 }
 
 /** The real server (createApp) on `port` (0: a free one), with the log in `dbPath`. */
-export async function serve(clientDir: string, dbPath: string, port = 0): Promise<Served> {
+export async function serve(
+  clientDir: string,
+  dbPath: string,
+  port = 0,
+  limits: Partial<Limits> = {},
+): Promise<Served> {
   const store = new SqliteStore(dbPath);
   const app = createApp({
     store,
@@ -79,6 +85,7 @@ export async function serve(clientDir: string, dbPath: string, port = 0): Promis
     logger: silentLogger,
     // Five players share one machine here; the limit itself has its own server test.
     rateLimit: { perSecond: 200, burst: 400 },
+    limits,
   });
   const bound = await app.listen(port, '127.0.0.1');
   return {
@@ -106,7 +113,10 @@ export interface Stage {
  * the end (afterAll) checks that no page of `players` opened a dialog or threw (nothing a
  * player typed may run as code, and no page may crash), then takes everything down.
  */
-export function stage(players: readonly Player[]): Stage {
+export function stage(
+  players: readonly Player[],
+  options: { limits?: Partial<Limits> } = {},
+): Stage {
   let client: { dir: string; cleanup: () => void } | undefined;
   let data: string | undefined;
   let browser: Browser | undefined;
@@ -116,7 +126,7 @@ export function stage(players: readonly Player[]): Stage {
     chromiumPath(); // Fails here, with the install command, when Chromium is missing.
     client = buildClient();
     data = mkdtempSync(join(tmpdir(), 'mnp-data-'));
-    server = await serve(client.dir, dbPath());
+    server = await serve(client.dir, dbPath(), 0, options.limits);
     browser = await launch();
   }, 60_000);
   afterAll(async () => {
@@ -137,7 +147,7 @@ export function stage(players: readonly Player[]): Stage {
       return server!;
     },
     async restart() {
-      server = await serve(client!.dir, dbPath(), server!.port);
+      server = await serve(client!.dir, dbPath(), server!.port, options.limits);
       return server;
     },
   };
