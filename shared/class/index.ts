@@ -6,5 +6,5 @@ export type { ClassActor, ClassCommand, ClassDecision } from './decide.ts';
 export { planSeating, botsNeeded, balancedSizes, tableRoom } from './seating.ts';
 export type { SeatingPlan } from './seating.ts';
 export { studentView, questionTally } from './view.ts';
-export { tableSummary, summaryChanged, IDLE_MS } from './summary.ts';
+export { tableSummary, summaryChanged, attention, IDLE_MS } from './summary.ts';
 export { classGradeRows, classGradesCsv, CLASS_PREDICTION_POINTS } from './grades.ts';

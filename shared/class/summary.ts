@@ -70,3 +70,21 @@ export function summaryChanged(a: TableSummary | undefined, b: TableSummary): bo
   if (!a) return true;
   return !same({ ...a, seq: 0 }, { ...b, seq: 0 });
 }
+
+/**
+ * Why a table needs the instructor, in words, most urgent first (empty: it does not): safety
+ * broken or a finding, students who lost their connection, students idle in a round. Mistakes
+ * are part of learning, not a call for help.
+ */
+export function attention(summary: TableSummary): string[] {
+  const reasons: string[] = [];
+  if (summary.chosen.length > 1) reasons.push('safety broken');
+  else if (summary.findings > 0)
+    reasons.push(`${summary.findings} finding${summary.findings === 1 ? '' : 's'}`);
+  const people = summary.players.filter((p) => !p.bot);
+  const off = people.filter((p) => !p.connected).length;
+  const idle = people.filter((p) => p.connected && p.idle).length;
+  if (off) reasons.push(`${off} disconnected`);
+  if (idle) reasons.push(`${idle} idle`);
+  return reasons;
+}

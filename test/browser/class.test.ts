@@ -147,6 +147,17 @@ describe('a class in Chromium', { timeout: 240_000 }, () => {
     await screen.getByLabel(`Class code ${code}`).waitFor();
     expect(await screen.locator('body').textContent()).not.toContain('Paxos, week 3 · Table 1');
 
-    for (const phone of phones) await phone.context.close();
+    // A phone goes away: its table calls for the instructor, and the filter shows only it.
+    await poll(() => dash.getByText('All tables are fine', { exact: true }).count()).toBe(1);
+    await phones[9]!.context.close();
+    await poll(() => dash.getByText('1 needs you', { exact: true }).count()).toBe(1);
+    const calling = dash.getByRole('article').filter({ hasText: 'Needs you: 1 disconnected' });
+    await poll(() => calling.count()).toBe(1);
+    expect(await calling.textContent()).toContain(NAMES[9]!);
+    await dash.getByLabel('Only tables that need you').check();
+    await poll(() => dash.getByRole('article').count()).toBe(1);
+    await shot(dash, 'class-dashboard-calling.png');
+
+    for (const phone of phones.slice(0, 9)) await phone.context.close();
   });
 });

@@ -1,6 +1,7 @@
 // The dashboard's table summaries and the class's grades, from real rooms played by the room engine.
 import { describe, expect, it } from 'vitest';
 import {
+  attention,
   CLASS_PREDICTION_POINTS,
   classGradeRows,
   classGradesCsv,
@@ -10,7 +11,12 @@ import {
   summaryChanged,
   tableSummary,
 } from '../../shared/class/index.ts';
-import type { ClassActor, ClassCommand, ClassState } from '../../shared/class/index.ts';
+import type {
+  ClassActor,
+  ClassCommand,
+  ClassState,
+  TableSummary,
+} from '../../shared/class/index.ts';
 import { DEFAULT_MOVIES, DEFAULT_RULES, execute, foldRoom } from '../../shared/room/index.ts';
 import type { Actor, Envelope, RoomCommand, RoomState } from '../../shared/room/index.ts';
 import { GRADE_HEADER, gradeRows, gradesCsv } from '../../shared/room/grades.ts';
@@ -208,5 +214,47 @@ describe('table summary', () => {
     const ended = tableSummary(table, t.state, new Map(), t.now + 10 * IDLE_MS);
     expect(ended.status).toBe('ended');
     expect(ended.players.some((p) => p.idle)).toBe(false);
+  });
+
+  it('says why a table needs the instructor: safety first, then who is gone or idle', () => {
+    const seat = (name: string, over: Partial<TableSummary['players'][number]> = {}) => ({
+      seat: name,
+      name,
+      playerId: name,
+      bot: false,
+      connected: true,
+      idle: false,
+      ...over,
+    });
+    const calm: TableSummary = {
+      code: 'AAAAA',
+      index: 1,
+      seq: 9,
+      round: 1,
+      status: 'playing',
+      paused: false,
+      turn: null,
+      chosen: ['Dune'],
+      findings: 0,
+      mistakes: 4,
+      messages: 12,
+      players: [seat('Amy'), seat('Ben'), seat('Cal', { bot: true, connected: false })],
+    };
+    // Mistakes and an offline bot call for nobody.
+    expect(attention(calm)).toEqual([]);
+    expect(attention({ ...calm, findings: 2 })).toEqual(['2 findings']);
+    expect(attention({ ...calm, chosen: ['Dune', 'Barbie'], findings: 1 })).toEqual([
+      'safety broken',
+    ]);
+    const people = [
+      seat('Amy', { connected: false, idle: true }),
+      seat('Ben', { idle: true }),
+      seat('Cal', { connected: false }),
+    ];
+    expect(attention({ ...calm, findings: 1, players: people })).toEqual([
+      '1 finding',
+      '2 disconnected',
+      '1 idle',
+    ]);
   });
 });
