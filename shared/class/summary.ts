@@ -84,7 +84,7 @@ export function attention(summary: TableSummary): string[] {
   const people = summary.players.filter((p) => !p.bot);
   const off = people.filter((p) => !p.connected).length;
   const idle = people.filter((p) => p.connected && p.idle).length;
-  if (off) reasons.push(`${off} disconnected`);
+  if (off) reasons.push(`${off} offline`);
   if (idle) reasons.push(`${idle} idle`);
   return reasons;
 }

@@ -151,12 +151,19 @@ describe('a class in Chromium', { timeout: 240_000 }, () => {
     await poll(() => dash.getByText('All tables are fine', { exact: true }).count()).toBe(1);
     await phones[9]!.context.close();
     await poll(() => dash.getByText('1 needs you', { exact: true }).count()).toBe(1);
-    const calling = dash.getByRole('article').filter({ hasText: 'Needs you: 1 disconnected' });
+    const calling = dash.getByRole('article').filter({ hasText: 'Needs you: 1 offline' });
     await poll(() => calling.count()).toBe(1);
     expect(await calling.textContent()).toContain(NAMES[9]!);
     await dash.getByLabel('Only tables that need you').check();
     await poll(() => dash.getByRole('article').count()).toBe(1);
     await shot(dash, 'class-dashboard-calling.png');
+
+    // The instructor finds a student by a piece of their name.
+    const roster = dash.getByRole('region', { name: /^Students/ }).locator('li');
+    await poll(() => roster.count()).toBe(10);
+    await dash.getByLabel('Find a student').fill('KI');
+    await poll(() => roster.count()).toBe(1);
+    expect(await roster.textContent()).toContain('Kit');
 
     for (const phone of phones.slice(0, 9)) await phone.context.close();
   });

@@ -253,7 +253,7 @@ describe('table summary', () => {
     ];
     expect(attention({ ...calm, findings: 1, players: people })).toEqual([
       '1 finding',
-      '2 disconnected',
+      '2 offline',
       '1 idle',
     ]);
   });
