@@ -31,7 +31,7 @@ import { evolveRoom } from '../shared/room/evolve.ts';
 import type { Envelope, RoomCommand, RoomState } from '../shared/room/types.ts';
 import { seatView } from '../shared/room/visibility.ts';
 import { percentile } from './bots.ts';
-import { Processes } from './processes.ts';
+import { LIFTED_ADDRESS_LIMITS, Processes } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -95,13 +95,7 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
             MAX_SOCKETS_PER_ADDRESS: String(STUDENTS + 100),
             CONNECTS_PER_SECOND: String(2 * CONNECT_RATE),
             CONNECTS_BURST: String(2 * CONNECT_RATE),
-            ADDRESS_RATE_PER_SECOND: '1000000',
-            ADDRESS_RATE_BURST: '1000000',
-            ADDRESS_EVENTS_PER_SECOND: '1000000',
-            ADDRESS_EVENTS_BURST: '1000000',
-            ADDRESS_READS_PER_SECOND: '1000000',
-            ADDRESS_READS_BURST: '1000000',
-            ROOMS_PER_MINUTE: '1000000',
+            ...LIFTED_ADDRESS_LIMITS,
           }),
     },
     'server',

@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Load, percentile } from './bots.ts';
-import { Processes } from './processes.ts';
+import { LIFTED_ADDRESS_LIMITS, Processes } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -158,13 +158,7 @@ function startServer(
       MAX_SOCKETS_PER_ADDRESS: '1000000',
       CONNECTS_PER_SECOND: '1000000',
       CONNECTS_BURST: '1000000',
-      ADDRESS_RATE_PER_SECOND: '1000000',
-      ADDRESS_RATE_BURST: '1000000',
-      ADDRESS_EVENTS_PER_SECOND: '1000000',
-      ADDRESS_EVENTS_BURST: '1000000',
-      ADDRESS_READS_PER_SECOND: '1000000',
-      ADDRESS_READS_BURST: '1000000',
-      ROOMS_PER_MINUTE: '1000000',
+      ...LIFTED_ADDRESS_LIMITS,
       BARE_PAD: flags['bare-pad'],
       ...extra,
     },
