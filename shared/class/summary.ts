@@ -39,13 +39,15 @@ export function tableSummary(
       .map((p) => {
         // A player never seen acting counts from the round's start: a silent seat is idle too.
         const last = lastActive.get(p.id) ?? round?.startedAt ?? now;
+        const sitsOut = round !== null && !round.paxos.config.nodes.includes(p.seat!);
         return {
           seat: p.seat!,
           name: p.name,
           playerId: p.id,
           bot: p.bot !== undefined,
           connected: p.connected,
-          idle: playing && !p.bot && !room.paused && now - last >= IDLE_MS,
+          idle: playing && !p.bot && !sitsOut && !room.paused && now - last >= IDLE_MS,
+          sitsOut,
         };
       }),
   };

@@ -160,5 +160,7 @@ export interface TableSummary {
     connected: boolean;
     /** No command from this seat for a while in a round being played (`IDLE_MS`). */
     idle: boolean;
+    /** The round has no node for this seat (a demo of three nodes at a table of five). */
+    sitsOut: boolean;
   }[];
 }

@@ -165,6 +165,31 @@ describe('a class in Chromium', { timeout: 240_000 }, () => {
     await poll(() => roster.count()).toBe(1);
     expect(await roster.textContent()).toContain('Kit');
 
+    // A demo of three nodes at every table: Dan and Eva sit it out, on the cards and the phones.
+    await dash.getByLabel('Only tables that need you').uncheck();
+    await poll(() => dash.getByRole('article').count()).toBe(2);
+    await dash.getByText('From a demo').click();
+    await dash
+      .getByRole('button', { name: /two.movies/i })
+      .first()
+      .click();
+    await dash.getByRole('button', { name: /^Load .* at every table/ }).click();
+    // (An offline student's seat says so first: Kit's phone is closed.)
+    const seats = dash.getByRole('article').locator('.seats li');
+    await poll(async () =>
+      (await seats.allTextContents()).map((line) => {
+        const seat = line.trim().split(/\s/)[0]!;
+        const out = ['Dan', 'Eva'].includes(seat);
+        return (out ? /sits out|offline/.test(line) : !/sits out/.test(line)) ? 'ok' : line;
+      }),
+    ).toEqual(Array(10).fill('ok'));
+    for (const phone of phones.slice(0, 9)) {
+      const me = await phone.page.getByText(/^You: .* as /).textContent();
+      const seat = / as\s+(\w+)\s*$/.exec(me!)![1]!;
+      const note = phone.page.getByText(`This round has no ${seat}`);
+      await poll(() => note.count()).toBe(['Dan', 'Eva'].includes(seat) ? 1 : 0);
+    }
+
     for (const phone of phones.slice(0, 9)) await phone.context.close();
   });
 });

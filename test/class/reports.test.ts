@@ -210,6 +210,22 @@ describe('table summary', () => {
     expect(summaryChanged(played, { ...played, seq: played.seq + 5 })).toBe(false);
     expect(summaryChanged(played, fresh)).toBe(true);
     expect(summaryChanged(undefined, fresh)).toBe(true);
+    // A demo of three nodes at a table of five: Dan and Eva sit it out, and are never idle.
+    const round = t.state.round!;
+    const three = {
+      ...t.state,
+      round: {
+        ...round,
+        paxos: {
+          ...round.paxos,
+          config: { ...round.paxos.config, nodes: ['Amy', 'Ben', 'Cal'] },
+        },
+      },
+    };
+    const demo = tableSummary(table, three, new Map(), t.now + IDLE_MS);
+    expect(demo.players.filter((p) => p.sitsOut).map((p) => p.seat)).toEqual(['Dan', 'Eva']);
+    expect(demo.players.filter((p) => p.idle).map((p) => p.seat)).toEqual(['Amy', 'Ben', 'Cal']);
+    expect(played.players.some((p) => p.sitsOut)).toBe(false);
     t.must({ type: 'host:endRound' }, HOST);
     const ended = tableSummary(table, t.state, new Map(), t.now + 10 * IDLE_MS);
     expect(ended.status).toBe('ended');
@@ -224,6 +240,7 @@ describe('table summary', () => {
       bot: false,
       connected: true,
       idle: false,
+      sitsOut: false,
       ...over,
     });
     const calm: TableSummary = {
